@@ -1,0 +1,51 @@
+/*
+ * limits.h - every bound mcp-s3 enforces, with its unit, in one place.
+ *
+ * Each limit is tested at N and N+1 by the unit tests of the module that
+ * enforces it.  Settings that a user may change (MCP_S3_MAX_GET_SIZE, ...)
+ * live in config.h; these are the fixed ones.
+ */
+#ifndef MCP_S3_LIMITS_H
+#define MCP_S3_LIMITS_H
+
+/* stdio framing: longest JSON-RPC line accepted, in bytes (without '\n'). */
+#define MAX_LINE_BYTES		(16u * 1024 * 1024)
+
+/* JSON: tokens in one message, nesting depth. */
+#define JSON_MAX_TOKENS		65536
+#define JSON_MAX_DEPTH		64
+
+/* S3 keys and buckets (S3's own limits). */
+#define S3_MAX_KEY_BYTES	1024
+#define S3_MAX_BUCKET_BYTES	63
+#define S3_MIN_BUCKET_BYTES	3
+
+/* XML scanner: nesting depth, element name, text of one element, in bytes. */
+#define XML_MAX_DEPTH		16
+#define XML_MAX_NAME_BYTES	64
+#define XML_MAX_TEXT_BYTES	4096
+
+/* HTTP: whole response head, one header line, number of headers. */
+#define HTTP_MAX_HEAD_BYTES	(64u * 1024)
+#define HTTP_MAX_HEADERS	100
+#define HTTP_MAX_CHUNK_LINE	256
+/* Largest non-object body we buffer (XML listings and errors). */
+#define HTTP_MAX_XML_BODY	(8u * 1024 * 1024)
+
+/* Retries of idempotent requests: attempts in all, backoff base and cap (ms). */
+#define HTTP_MAX_ATTEMPTS	4
+#define HTTP_BACKOFF_BASE_MS	100
+#define HTTP_BACKOFF_CAP_MS	2000
+
+/* TLS: trust anchors loaded from a CA bundle. */
+#define TLS_MAX_ANCHORS		1024
+#define TLS_MAX_BUNDLE_BYTES	(4u * 1024 * 1024)
+
+/* User metadata returned by HeadObject/GetObject. */
+#define S3_MAX_META_ENTRIES	64
+#define S3_MAX_META_BYTES	8192
+
+/* Objects returned by one ListObjectsV2 page (S3 caps max-keys at 1000). */
+#define S3_MAX_LIST_KEYS	1000
+
+#endif

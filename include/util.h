@@ -1,0 +1,89 @@
+/*
+ * util.h - small shared pieces: slices, growable buffers, base64, hex,
+ * UTF-8, time formatting, constant-time compare and wiping.
+ *
+ * Memory: a struct buf owns its bytes (malloc'd), never grows past its
+ * limit, and is freed with buf_free().  A struct slice borrows.
+ * Errors: 0 on success, negative UTIL_E* on failure.
+ */
+#ifndef MCP_S3_UTIL_H
+#define MCP_S3_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define UTIL_ENOMEM	-1	/* allocation failed */
+#define UTIL_ELIMIT	-2	/* the buffer would pass its limit */
+#define UTIL_EINVAL	-3	/* malformed input */
+
+/* A borrowed run of bytes; not NUL-terminated. */
+struct slice {
+	const char	*p;
+	size_t		 n;
+};
+
+#define SLICE_LIT(s)	((struct slice){ (s), sizeof(s) - 1 })
+
+/* Growable bytes; p is always NUL-terminated past n when cap > 0. */
+struct buf {
+	char	*p;
+	size_t	 n;
+	size_t	 cap;
+	size_t	 limit;	/* 0: no limit besides SIZE_MAX */
+};
+
+void	buf_init(struct buf *, size_t limit);
+void	buf_reset(struct buf *);		/* n = 0, keeps memory */
+void	buf_free(struct buf *);			/* wipes, then frees */
+int	buf_reserve(struct buf *, size_t extra);
+int	buf_add(struct buf *, const void *, size_t);
+int	buf_adds(struct buf *, const char *);	/* NUL-terminated */
+int	buf_addc(struct buf *, char);
+int	buf_addf(struct buf *, const char *, ...)
+#ifdef __GNUC__
+	    __attribute__((format(printf, 2, 3)))
+#endif
+	    ;
+int	buf_add_u64(struct buf *, uint64_t);
+
+struct slice	slice_cstr(const char *);
+int	slice_eq(struct slice, const char *);		/* exact */
+int	slice_ieq(struct slice, const char *);		/* ASCII case-insensitive */
+struct slice	slice_trim(struct slice);		/* spaces and tabs */
+
+/* Base64 (RFC 4648, standard alphabet, padded). */
+size_t	base64_encoded_len(size_t n);
+int	base64_encode(struct buf *, const void *, size_t);
+/* Strict decode: padding required, no whitespace; -UTIL_EINVAL otherwise. */
+int	base64_decode(struct buf *, const char *, size_t);
+
+/* Lower-case hex of n bytes into out (2n chars + NUL). */
+void	hex_encode(char *out, const void *, size_t n);
+
+/*
+ * UTF-8.  utf8_valid: 1 if s is well-formed UTF-8 (no overlongs, no
+ * surrogates, <= U+10FFFF).  utf8_boundary: the largest m <= n such that
+ * s[0..m) does not end inside a character (assuming s is valid).
+ */
+int	utf8_valid(const char *s, size_t n);
+size_t	utf8_boundary(const char *s, size_t n);
+
+/* 2024-01-02T03:04:05Z (20 chars + NUL) from a UTC epoch. */
+void	time_iso8601(char out[21], time_t);
+/* 20240102T030405Z (16 + NUL) and 20240102 (8 + NUL). */
+void	time_amz(char out[17], time_t);
+void	time_amzdate(char out[9], time_t);
+/* Parse 2024-01-02T03:04:05[.000]Z or an RFC 1123 HTTP date; -1 if bad. */
+int	time_parse(const char *, size_t, time_t *);
+
+/* Milliseconds from a monotonic clock. */
+int64_t	time_now_ms(void);
+
+int	ct_equal(const void *, const void *, size_t);	/* 1 if equal */
+void	wipe(void *, size_t);				/* not optimised away */
+
+/* Parse a non-negative decimal integer, whole string, no overflow. */
+int	parse_u64(const char *, size_t, uint64_t *);
+
+#endif
