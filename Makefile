@@ -12,7 +12,7 @@ O	:= build/$(TARGET)
 
 WARN	:= -std=c99 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
-CPPFLAGS := -Iinclude -I$(BR)/inc -I$(SRCDIR)/jsmn -D_POSIX_C_SOURCE=200809L \
+CPPFLAGS := -iquote include -I$(BR)/inc -D_POSIX_C_SOURCE=200809L \
 	   -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"'
 OPT	:= -Os -ffunction-sections -fdata-sections \
 	   -fno-asynchronous-unwind-tables -fno-unwind-tables

@@ -48,4 +48,9 @@
 /* Objects returned by one ListObjectsV2 page (S3 caps max-keys at 1000). */
 #define S3_MAX_LIST_KEYS	1000
 
+/* HTTP: one status or header line of a response, in bytes (without CRLF). */
+#define HTTP_MAX_LINE_BYTES	(8u * 1024)
+/* HTTP: the read buffer of one connection, in bytes. */
+#define HTTP_READ_BUF_BYTES	(16u * 1024)
+
 #endif

@@ -1,0 +1,87 @@
+/*
+ * config.h - settings from the environment, validated once at start.
+ *
+ * Names, defaults and meanings follow txn2/mcp-s3 (see docs/configuration.md)
+ * without its silent fallbacks: an invalid value makes config_load() fail
+ * with a message naming the variable and the accepted forms.
+ *
+ * Memory: a struct config owns its strings (heap); config_free() wipes the
+ * secrets and frees everything.
+ */
+#ifndef MCP_S3_CONFIG_H
+#define MCP_S3_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_EINVAL	-1	/* a setting is invalid; see the message */
+#define CONFIG_ENOMEM	-2
+
+#define CONFIG_MAX_CONNS	1	/* several connections arrive later */
+#define CONFIG_NAME_BYTES	64
+#define CONFIG_REGION_BYTES	32
+#define CONFIG_HOST_BYTES	256
+
+enum config_text_format {
+	CONFIG_TEXT_COMPACT,
+	CONFIG_TEXT_JSON
+};
+
+/* One S3 connection: where, how addressed, with which credentials. */
+struct config_conn {
+	char	 name[CONFIG_NAME_BYTES];
+	char	 region[CONFIG_REGION_BYTES];
+	int	 custom_endpoint;	/* S3_ENDPOINT given */
+	char	*endpoint;		/* as given, for display; NULL on AWS */
+	int	 tls;			/* https */
+	char	 host[CONFIG_HOST_BYTES];	/* endpoint host, no port */
+	uint16_t port;
+	int	 path_style;		/* S3_USE_PATH_STYLE */
+	int	 path_style_set;	/* given explicitly */
+	char	*access_key;		/* NULL when unset */
+	char	*secret_key;		/* secret: wiped by config_free */
+	char	*session_token;		/* secret: wiped by config_free */
+	int64_t	 timeout_ms;		/* S3_TIMEOUT */
+};
+
+struct config {
+	struct config_conn	 conns[CONFIG_MAX_CONNS];
+	size_t			 nconns;
+	size_t			 default_conn;
+	uint64_t		 max_get_size;	/* MCP_S3_MAX_GET_SIZE */
+	uint64_t		 read_size;	/* MCP_S3_READ_SIZE */
+	enum config_text_format	 text_format;	/* MCP_S3_TEXT_FORMAT */
+	char			*ca_bundle;	/* AWS_CA_BUNDLE or SSL_CERT_FILE */
+};
+
+/* Reads one variable; NULL when unset.  getenv() fits via config_getenv. */
+typedef const char *(*config_get_fn)(const char *name, void *arg);
+const char	*config_getenv(const char *name, void *arg);
+
+/*
+ * Loads every setting.  On failure returns CONFIG_EINVAL and writes a
+ * one-line message into err (naming the variable and the accepted forms);
+ * the struct is then freed already.
+ */
+int	config_load(struct config *, config_get_fn, void *arg,
+	    char *err, size_t errlen);
+void	config_free(struct config *);
+
+/* Parsers shared with tests: 0 or CONFIG_EINVAL. */
+int	config_parse_size(const char *, uint64_t *);
+int	config_parse_bool(const char *, int *);
+int	config_parse_duration_ms(const char *, int64_t *);
+
+/* Looks a connection up by name; "" or NULL gives the default. */
+const struct config_conn *config_conn_find(const struct config *,
+	    const char *name, size_t len);
+
+/* The settings table for --help: name, default, meaning. */
+struct config_setting {
+	const char	*name;
+	const char	*def;
+	const char	*meaning;
+};
+extern const struct config_setting config_settings[];
+
+#endif

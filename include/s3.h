@@ -1,0 +1,140 @@
+/*
+ * s3.h - S3 operations as typed results: ListBuckets, ListObjectsV2,
+ * GetObject (one ranged GET), HeadObject.
+ *
+ * A struct s3_client is one connection's state: its settings, a kept-alive
+ * HTTP connection and the SigV4 signing-key cache.  Calls return 0 or a
+ * negative S3_E*; on failure *err says what happened in terms the MCP edge
+ * turns into a stable code (NoSuchKey, AccessDenied, Timeout, ...).  Errors
+ * never carry a secret.
+ *
+ * Memory: results are written into caller-owned structs; a struct
+ * s3_listing owns its pool and arrays (s3_listing_free), a struct s3_meta
+ * owns its user metadata (s3_meta_free).
+ */
+#ifndef MCP_S3_S3_H
+#define MCP_S3_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "util.h"
+
+#define S3_ERESPONSE	-1	/* S3 answered with an error document */
+#define S3_ENET		-2	/* could not resolve, connect, or was reset */
+#define S3_ETIMEOUT	-3	/* connect or read deadline passed */
+#define S3_ETLS		-4	/* TLS handshake or certificate check failed */
+#define S3_ECANCELED	-5	/* the client cancelled the call */
+#define S3_EPROTO	-6	/* the reply was malformed */
+#define S3_ENOCREDS	-7	/* no credentials configured */
+#define S3_ENOMEM	-8
+#define S3_ERANGE	-9	/* offset at or past the end of the object */
+#define S3_EINVAL	-10	/* a bucket or key S3 cannot address */
+
+struct s3_error {
+	int	 status;		/* HTTP status; 0 when none came */
+	char	 code[64];		/* S3's error code, or ours */
+	char	 message[512];		/* S3's message or the local reason */
+	char	 request_id[128];
+	char	 region[32];		/* from PermanentRedirect and friends */
+};
+
+struct tls_anchors;
+struct s3_impl;
+
+struct s3_client {
+	const struct config_conn	*conn;
+	const struct tls_anchors	*anchors;
+	struct s3_impl			*impl;	/* connection, signing cache */
+	int				 watch_fd;
+	int				(*on_watch)(void *);
+	void				*watch_arg;
+};
+
+int	s3_client_init(struct s3_client *, const struct config_conn *,
+	    const struct tls_anchors *);
+void	s3_client_free(struct s3_client *);
+/* While a request waits, fd is polled; on input on_watch(arg) runs and a
+ * nonzero return cancels the request (S3_ECANCELED). */
+void	s3_client_watch(struct s3_client *, int fd, int (*on_watch)(void *),
+	    void *arg);
+
+/* One entry of a listing; strings live in the listing's pool. */
+struct s3_item {
+	size_t		 off;		/* key or bucket name in pool */
+	size_t		 len;
+	uint64_t	 size;
+	char		 date[21];	/* last modified or creation date */
+	char		 etag[72];
+	char		 storage_class[32];
+};
+
+struct s3_span {
+	size_t	off;
+	size_t	len;
+};
+
+struct s3_listing {
+	struct buf	 pool;
+	struct s3_item	*items;
+	size_t		 nitems;
+	size_t		 itemcap;
+	struct s3_span	*prefixes;
+	size_t		 nprefixes;
+	size_t		 prefixcap;
+	int		 is_truncated;
+	int		 has_next;
+	struct s3_span	 next_token;
+};
+
+void	s3_listing_free(struct s3_listing *);
+#define S3_POOL(l, s)	((l)->pool.p + (s).off)
+
+struct s3_list_params {
+	struct slice	bucket;
+	struct slice	prefix;
+	struct slice	delimiter;
+	struct slice	token;		/* continuation token */
+	struct slice	start_after;
+	unsigned	max_keys;	/* 1..1000 */
+};
+
+int	s3_list_buckets(struct s3_client *, struct s3_listing *,
+	    struct s3_error *);
+int	s3_list_objects(struct s3_client *, const struct s3_list_params *,
+	    struct s3_listing *, struct s3_error *);
+
+/* What HeadObject and GetObject say about an object. */
+struct s3_meta {
+	uint64_t	size;		/* the whole object */
+	uint64_t	content_length;	/* bytes in this response */
+	char		content_type[128];
+	char		last_modified[21];
+	char		etag[72];
+	char		storage_class[32];
+	char		version_id[128];
+	char		cache_control[128];
+	char		content_encoding[64];
+	char		content_disposition[256];
+	struct buf	user;		/* "name\0value\0" pairs, names lower */
+	size_t		nuser;
+};
+
+void	s3_meta_free(struct s3_meta *);
+
+int	s3_head_object(struct s3_client *, struct slice bucket,
+	    struct slice key, struct s3_meta *, struct s3_error *);
+
+/*
+ * One GET with Range: bytes=offset-(offset+length-1); the window's bytes
+ * are appended to body (which must allow length more bytes) and meta->size
+ * is the whole object's size from Content-Range.  A zero-byte object read
+ * at offset 0 gives an empty body.  An offset at or past the end gives
+ * S3_ERANGE with meta->size set.
+ */
+int	s3_get_object(struct s3_client *, struct slice bucket,
+	    struct slice key, uint64_t offset, uint64_t length,
+	    struct buf *body, struct s3_meta *, struct s3_error *);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * tools.h - running the tools of catalog.h: argument validation against
+ * each tool's schema, the S3 calls, and results shaped for a model.
+ *
+ * A result is a CallToolResult written with jsonw: on success text blocks
+ * (compact text for the model, or the JSON of structuredContent when
+ * MCP_S3_TEXT_FORMAT=json) plus structuredContent; on failure one text
+ * block that starts with a stable code ("NoSuchKey: ...") and isError.
+ */
+#ifndef MCP_S3_TOOLS_H
+#define MCP_S3_TOOLS_H
+
+#include "catalog.h"
+#include "config.h"
+#include "json.h"
+#include "jsonrpc.h"
+#include "jsonw.h"
+#include "s3.h"
+
+#define TOOLS_ECANCELED	-1	/* the client cancelled; nothing written */
+
+struct tools {
+	const struct config	*cfg;
+	struct tls_anchors	*anchors;
+	struct s3_client	 clients[CONFIG_MAX_CONNS];
+};
+
+/* Loads the trust anchors when a connection uses https. */
+int	tools_init(struct tools *, const struct config *, char *err,
+	    size_t errlen);
+void	tools_free(struct tools *);
+void	tools_watch(struct tools *, int fd, int (*on_input)(void *),
+	    void *arg);
+
+/*
+ * Runs tool e with arguments args (an object token of j, or negative for
+ * none) and writes its CallToolResult as the next value of w.  Large
+ * results are written out through out as they are produced.  Returns 0,
+ * or TOOLS_ECANCELED with nothing written.
+ */
+int	tools_call(struct tools *, const struct catalog_entry *e,
+	    const struct json *j, int args, struct jsonw *w,
+	    struct jsonrpc_writer *out);
+
+#endif

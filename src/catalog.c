@@ -1,0 +1,169 @@
+/*
+ * catalog.c - tool definitions; see catalog.h.
+ *
+ * The descriptions are written for a language model: what the tool is
+ * for, when to use it rather than another, and how to page.
+ */
+#include <string.h>
+
+#include "catalog.h"
+
+#define CONNECTION_PROP \
+	"\"connection\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":63," \
+	"\"description\":\"Name of the S3 connection to use (see " \
+	"s3_list_connections). Omit to use the default connection.\"}"
+
+#define BUCKET_PROP \
+	"\"bucket\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":63," \
+	"\"description\":\"Name of the bucket.\"}"
+
+#define KEY_PROP \
+	"\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024," \
+	"\"description\":\"Full key of the object (its path inside the " \
+	"bucket), exactly as listed by s3_list_objects, without a leading " \
+	"slash.\"}"
+
+#define READ_ONLY_ANNOTATIONS \
+	"\"annotations\":{\"readOnlyHint\":true,\"idempotentHint\":true," \
+	"\"openWorldHint\":true}"
+
+#define STR	"{\"type\":\"string\"}"
+#define INT	"{\"type\":\"integer\",\"minimum\":0}"
+#define META	"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}," \
+		"\"description\":\"User metadata (x-amz-meta-*), names in lower case.\"}"
+
+const struct catalog_entry catalog[TOOL_COUNT] = {
+{ TOOL_LIST_BUCKETS, "s3_list_buckets",
+"{\"name\":\"s3_list_buckets\",\"title\":\"List Buckets\","
+"\"description\":\"List the buckets these credentials can see, with their "
+"creation dates. Start here when you do not know which bucket holds what "
+"you need; then use s3_list_objects to look inside one.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{" CONNECTION_PROP "},"
+"\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"buckets\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+"\"properties\":{\"name\":" STR ",\"creation_date\":" STR "},"
+"\"required\":[\"name\"]}},"
+"\"count\":" INT "},\"required\":[\"buckets\",\"count\"]},"
+READ_ONLY_ANNOTATIONS "}" },
+
+{ TOOL_LIST_OBJECTS, "s3_list_objects",
+"{\"name\":\"s3_list_objects\",\"title\":\"List Objects\","
+"\"description\":\"List the objects of a bucket, one page at a time (at "
+"most max_keys per call), in key order. Narrow with prefix; pass "
+"delimiter \\\"/\\\" to browse like folders: objects directly under the "
+"prefix are listed and deeper 'folders' come back once each in "
+"common_prefixes, which you can list next as a prefix. When is_truncated "
+"is true, call again with continuation_token set to "
+"next_continuation_token to get the next page. Each object has its key, "
+"size in bytes, last-modified time and ETag.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+BUCKET_PROP ","
+"\"prefix\":{\"type\":\"string\",\"maxLength\":1024,\"description\":"
+"\"Only keys that start with this string, e.g. \\\"logs/2024/\\\".\"},"
+"\"delimiter\":{\"type\":\"string\",\"maxLength\":16,\"description\":"
+"\"Group keys that contain this string after the prefix into "
+"common_prefixes; usually \\\"/\\\".\"},"
+"\"max_keys\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,"
+"\"default\":1000,\"description\":\"Most objects and prefixes to return "
+"in this page.\"},"
+"\"continuation_token\":{\"type\":\"string\",\"minLength\":1,"
+"\"maxLength\":4096,\"description\":\"next_continuation_token from the "
+"previous page, to continue a listing.\"},"
+"\"start_after\":{\"type\":\"string\",\"maxLength\":1024,\"description\":"
+"\"List only keys after this one in key order.\"},"
+CONNECTION_PROP "},\"required\":[\"bucket\"],\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"bucket\":" STR ",\"prefix\":" STR ",\"delimiter\":" STR ","
+"\"objects\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+"\"properties\":{\"key\":" STR ",\"size\":" INT ",\"last_modified\":" STR
+",\"etag\":" STR ",\"storage_class\":" STR "},\"required\":[\"key\","
+"\"size\"]}},"
+"\"common_prefixes\":{\"type\":\"array\",\"items\":" STR "},"
+"\"count\":" INT ",\"is_truncated\":{\"type\":\"boolean\"},"
+"\"next_continuation_token\":" STR "},"
+"\"required\":[\"bucket\",\"objects\",\"common_prefixes\",\"count\","
+"\"is_truncated\"]},"
+READ_ONLY_ANNOTATIONS "}" },
+
+{ TOOL_GET_OBJECT, "s3_get_object",
+"{\"name\":\"s3_get_object\",\"title\":\"Get Object\","
+"\"description\":\"Read an object's content, one window at a time. Text "
+"comes back as plain text; PNG, JPEG, GIF and WebP images come back whole "
+"as images; other binary data comes back base64-encoded as an embedded "
+"resource. A window is at most length bytes from offset (default: the "
+"first window of the object). When truncated is true, more follows: call "
+"again with offset set to next_offset to read on. A text window always "
+"ends on a whole UTF-8 character. Use s3_get_object_metadata first when "
+"you only need the size or type. Objects larger than the server's limit "
+"must be read in windows.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+BUCKET_PROP "," KEY_PROP ","
+"\"offset\":{\"type\":\"integer\",\"minimum\":0,\"default\":0,"
+"\"description\":\"Byte position to start reading at; use "
+"next_offset from the previous window to continue.\"},"
+"\"length\":{\"type\":\"integer\",\"minimum\":1,\"description\":"
+"\"Most bytes to return (default: the server's read size, 64 KiB unless "
+"configured). A text window may end a few bytes earlier, on a character "
+"boundary.\"},"
+CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"],"
+"\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"bucket\":" STR ",\"key\":" STR ",\"size\":" INT ","
+"\"content_type\":" STR ",\"last_modified\":" STR ",\"etag\":" STR ","
+"\"metadata\":" META ",\"offset\":" INT ",\"length\":" INT ","
+"\"truncated\":{\"type\":\"boolean\"},\"next_offset\":" INT ","
+"\"is_base64\":{\"type\":\"boolean\"}},"
+"\"required\":[\"bucket\",\"key\",\"size\",\"offset\",\"length\","
+"\"truncated\",\"is_base64\"]},"
+READ_ONLY_ANNOTATIONS "}" },
+
+{ TOOL_GET_OBJECT_METADATA, "s3_get_object_metadata",
+"{\"name\":\"s3_get_object_metadata\",\"title\":\"Get Object Metadata\","
+"\"description\":\"Get an object's size, content type, last-modified "
+"time, ETag, storage class, version id and user metadata without reading "
+"its content. Use it to decide how to read a large object or to check "
+"that a key exists.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+BUCKET_PROP "," KEY_PROP "," CONNECTION_PROP "},"
+"\"required\":[\"bucket\",\"key\"],\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"bucket\":" STR ",\"key\":" STR ",\"size\":" INT ","
+"\"content_length\":" INT ",\"content_type\":" STR ","
+"\"last_modified\":" STR ",\"etag\":" STR ",\"metadata\":" META ","
+"\"storage_class\":" STR ",\"version_id\":" STR ","
+"\"cache_control\":" STR ",\"content_encoding\":" STR ","
+"\"content_disposition\":" STR "},"
+"\"required\":[\"bucket\",\"key\",\"size\",\"content_length\"]},"
+READ_ONLY_ANNOTATIONS "}" },
+
+{ TOOL_LIST_CONNECTIONS, "s3_list_connections",
+"{\"name\":\"s3_list_connections\",\"title\":\"List Connections\","
+"\"description\":\"List the S3 connections this server is configured "
+"with: name, region, endpoint and addressing style. Pass a name as the "
+"connection argument of the other tools; without it they use the "
+"default connection.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{},"
+"\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"connections\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+"\"properties\":{\"name\":" STR ",\"region\":" STR ",\"endpoint\":" STR
+",\"path_style\":{\"type\":\"boolean\"},\"default\":{\"type\":\"boolean\"}},"
+"\"required\":[\"name\",\"region\"]}},"
+"\"default_connection\":" STR ",\"count\":" INT "},"
+"\"required\":[\"connections\",\"default_connection\",\"count\"]},"
+READ_ONLY_ANNOTATIONS "}" },
+};
+
+/* see catalog.h */
+const struct catalog_entry *
+catalog_find(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < TOOL_COUNT; i++)
+		if (strlen(catalog[i].name) == n &&
+		    memcmp(catalog[i].name, name, n) == 0)
+			return &catalog[i];
+	return NULL;
+}

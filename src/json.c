@@ -1,0 +1,916 @@
+/*
+ * json.c - strict JSON reader; the contract is in json.h.
+ *
+ * The reader is one iterative pass that checks RFC 8259 and records
+ * tokens as it goes, with an explicit stack bounded by JSON_MAX_DEPTH.
+ * jsmn is not used: it fills its own jsmntok_t array, and handing it the
+ * caller's struct json_tok array would break C's aliasing rules; in strict
+ * mode it reports a lone top-level number or literal as partial, stops at
+ * a NUL byte, and accepts "[1 2]", "[1,]", "{}{}" and "[\"a\":1]".  A
+ * validating pass over its tokens would have had to re-check the whole
+ * grammar anyway, so checking and tokenizing at once is the smaller code.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "json.h"
+#include "limits.h"
+
+#define FNV_BASIS	2166136261u
+#define FNV_PRIME	16777619u
+
+enum want {
+	WANT_VALUE,		/* a value: after ':' or ',' in an array, or at the top */
+	WANT_VALUE_OR_CLOSE,	/* just after '[' */
+	WANT_KEY,		/* after ',' in an object */
+	WANT_KEY_OR_CLOSE,	/* just after '{' */
+	WANT_AFTER_VALUE	/* ',' or the closer of the container, or the end */
+};
+
+struct frame {
+	int	tok;	/* the open container */
+	int	last;	/* its last key or element so far, or -1 */
+};
+
+struct parser {
+	const unsigned char	*s;
+	size_t			 len;
+	size_t			 i;
+	struct json_tok		*tok;
+	int			 n;
+	int			 max;
+	int			 depth;
+	struct frame		 f[JSON_MAX_DEPTH];
+};
+
+/* Decodes a validated string token one byte at a time, for comparisons. */
+struct sdec {
+	const unsigned char	*s;
+	size_t			 i;
+	size_t			 end;	/* the closing quote */
+	unsigned char		 u[4];
+	int			 nu;
+	int			 iu;
+};
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+hex4(const unsigned char *s, size_t n, uint32_t *out)
+{
+	uint32_t	v = 0;
+	int		k, h;
+
+	if (n < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		if ((h = hexval(s[k])) < 0)
+			return -1;
+		v = v << 4 | (uint32_t)h;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (1 to 4), or 0: no
+ * overlong forms, no surrogates, nothing past U+10FFFF, nothing past n.
+ */
+static int
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned int	c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (c < 0xf5) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int
+utf8_put(unsigned char *u, uint32_t cp)
+{
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		u[0] = (unsigned char)(0xc0 | cp >> 6);
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | cp >> 12);
+		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	u[0] = (unsigned char)(0xf0 | cp >> 18);
+	u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * The escape at s[0] == '\\', with n bytes available: sets *cp and returns
+ * the bytes it takes (2, 6, or 12 for a surrogate pair).
+ */
+static int
+unescape(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t	lo;
+
+	if (n < 2)
+		return JSON_ESYNTAX;
+	switch (s[1]) {
+	case '"':
+	case '\\':
+	case '/':
+		*cp = s[1];
+		return 2;
+	case 'b':
+		*cp = '\b';
+		return 2;
+	case 'f':
+		*cp = '\f';
+		return 2;
+	case 'n':
+		*cp = '\n';
+		return 2;
+	case 'r':
+		*cp = '\r';
+		return 2;
+	case 't':
+		*cp = '\t';
+		return 2;
+	case 'u':
+		break;
+	default:
+		return JSON_ESYNTAX;
+	}
+	if (hex4(s + 2, n - 2, cp) == -1)
+		return JSON_ESYNTAX;
+	if (*cp < 0xd800 || *cp > 0xdfff)
+		return 6;
+	/* A surrogate escape stands for a character only as a high-low pair. */
+	if (*cp >= 0xdc00 || n < 8 || s[6] != '\\' || s[7] != 'u')
+		return JSON_EUTF8;
+	if (hex4(s + 8, n - 8, &lo) == -1)
+		return JSON_ESYNTAX;
+	if (lo < 0xdc00 || lo > 0xdfff)
+		return JSON_EUTF8;
+	*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+	return 12;
+}
+
+static uint32_t
+fnv(uint32_t h, const unsigned char *p, size_t n)
+{
+	size_t	k;
+
+	for (k = 0; k < n; k++)
+		h = (h ^ p[k]) * FNV_PRIME;
+	return h;
+}
+
+/* Why a byte cannot be where it is: bad UTF-8 is named as such. */
+static int
+bad_byte(const struct parser *p)
+{
+	if (p->i < p->len && p->s[p->i] >= 0x80 &&
+	    utf8_seq(p->s + p->i, p->len - p->i) == 0)
+		return JSON_EUTF8;
+	return JSON_ESYNTAX;
+}
+
+static void
+skip_ws(struct parser *p)
+{
+	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
+	    p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+		p->i++;
+}
+
+/* Scans the string whose quote is at p->i; leaves p->i past its end. */
+static int
+scan_string(struct parser *p, struct json_tok *t)
+{
+	const unsigned char	*s = p->s;
+	unsigned char		 u[4];
+	uint32_t		 h = FNV_BASIS, d = 0, cp;
+	size_t			 i = p->i + 1;
+	int			 r;
+
+	for (;;) {
+		if (i >= p->len)
+			return JSON_ESYNTAX;
+		if (s[i] == '"')
+			break;
+		if (s[i] < 0x20)
+			return JSON_ESYNTAX;
+		if (s[i] == '\\') {
+			if ((r = unescape(s + i, p->len - i, &cp)) < 0)
+				return r;
+			i += (size_t)r;
+			r = utf8_put(u, cp);
+			h = fnv(h, u, (size_t)r);
+		} else {
+			if ((r = utf8_seq(s + i, p->len - i)) == 0)
+				return JSON_EUTF8;
+			h = fnv(h, s + i, (size_t)r);
+			i += (size_t)r;
+		}
+		d += (uint32_t)r;
+	}
+	p->i = i + 1;
+	t->end = (uint32_t)p->i;
+	t->dlen = d;
+	t->hash = h;
+	return 0;
+}
+
+static int
+scan_number(struct parser *p)
+{
+	const unsigned char	*s = p->s;
+	size_t			 i = p->i, n = p->len;
+
+	if (s[i] == '-')
+		i++;
+	if (i >= n || !is_digit(s[i]))
+		return JSON_ESYNTAX;
+	/* A leading zero stands alone; "01" fails later as a stray byte. */
+	if (s[i++] != '0')
+		while (i < n && is_digit(s[i]))
+			i++;
+	if (i < n && s[i] == '.') {
+		if (++i >= n || !is_digit(s[i]))
+			return JSON_ESYNTAX;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || !is_digit(s[i]))
+			return JSON_ESYNTAX;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	p->i = i;
+	return 0;
+}
+
+static int
+scan_literal(struct parser *p, const char *word)
+{
+	size_t	k = strlen(word);
+
+	if (p->len - p->i < k || memcmp(p->s + p->i, word, k) != 0)
+		return JSON_ESYNTAX;
+	p->i += k;
+	return 0;
+}
+
+static int
+new_tok(struct parser *p, int type)
+{
+	struct json_tok	*t;
+
+	if (p->n >= p->max)
+		return JSON_ETOKENS;
+	t = &p->tok[p->n];
+	t->start = t->end = (uint32_t)p->i;
+	t->dlen = t->hash = 0;
+	t->size = 0;
+	t->next = t->link = -1;
+	t->type = type;
+	return p->n++;
+}
+
+/* Makes token t the next child (key or element) of the open container. */
+static void
+add_child(struct parser *p, int t)
+{
+	struct frame	*fr = &p->f[p->depth - 1];
+
+	if (fr->last >= 0)
+		p->tok[fr->last].next = t;
+	fr->last = t;
+	p->tok[fr->tok].size++;
+}
+
+static void
+sdec_init(struct sdec *d, const unsigned char *s, const struct json_tok *t)
+{
+	d->s = s;
+	d->i = t->start + 1;
+	d->end = t->end - 1;
+	d->nu = d->iu = 0;
+}
+
+/* The next unescaped byte, or -1 at the end of the string. */
+static int
+sdec_next(struct sdec *d)
+{
+	uint32_t	cp;
+	int		r;
+
+	if (d->iu < d->nu)
+		return d->u[d->iu++];
+	if (d->i >= d->end)
+		return -1;
+	if (d->s[d->i] != '\\')
+		return d->s[d->i++];
+	if ((r = unescape(d->s + d->i, d->end - d->i, &cp)) < 0)
+		return -1;	/* cannot happen: the string was validated */
+	d->i += (size_t)r;
+	d->nu = utf8_put(d->u, cp);
+	d->iu = 1;
+	return d->u[0];
+}
+
+/* Orders keys by hash, then length, then unescaped bytes. */
+static int
+key_cmp(const unsigned char *s, const struct json_tok *a,
+    const struct json_tok *b)
+{
+	struct sdec	da, db;
+	int		ca, cb;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if (a->dlen != b->dlen)
+		return a->dlen < b->dlen ? -1 : 1;
+	sdec_init(&da, s, a);
+	sdec_init(&db, s, b);
+	do {
+		ca = sdec_next(&da);
+		cb = sdec_next(&db);
+	} while (ca == cb && ca != -1);
+	return ca - cb;
+}
+
+/*
+ * Sorts the keys chained by their link fields, from head, with a bottom-up
+ * merge sort of the list (no recursion, no memory); returns the new head.
+ */
+static int
+sort_keys(const unsigned char *s, struct json_tok *tok, int head)
+{
+	int	insize, merges, a, b, na, nb, e, tail;
+
+	for (insize = 1;; insize *= 2) {
+		a = head;
+		head = tail = -1;
+		merges = 0;
+		while (a >= 0) {
+			merges++;
+			for (b = a, na = 0; na < insize && b >= 0; na++)
+				b = tok[b].link;
+			nb = insize;
+			while (na > 0 || (nb > 0 && b >= 0)) {
+				if (na > 0 && (nb == 0 || b < 0 ||
+				    key_cmp(s, &tok[a], &tok[b]) <= 0)) {
+					e = a;
+					a = tok[a].link;
+					na--;
+				} else {
+					e = b;
+					b = tok[b].link;
+					nb--;
+				}
+				if (tail >= 0)
+					tok[tail].link = e;
+				else
+					head = e;
+				tail = e;
+			}
+			a = b;
+		}
+		tok[tail].link = -1;
+		if (merges <= 1)
+			return head;
+	}
+}
+
+/*
+ * Duplicate keys of object o, found once it is closed by sorting its keys
+ * so that the cost stays O(n log n) whatever keys a client chooses.
+ */
+static int
+check_dup_keys(const struct parser *p, int o)
+{
+	struct json_tok	*tok = p->tok;
+	int		 k;
+
+	if (tok[o].size < 2)
+		return 0;
+	for (k = o + 1; k >= 0; k = tok[k].next)
+		tok[k].link = tok[k].next;
+	for (k = sort_keys(p->s, tok, o + 1); tok[k].link >= 0;
+	    k = tok[k].link)
+		if (key_cmp(p->s, &tok[k], &tok[tok[k].link]) == 0)
+			return JSON_EDUPKEY;
+	return 0;
+}
+
+static int
+add_key(struct parser *p)
+{
+	int	k, r;
+
+	if ((k = new_tok(p, JSON_STRING)) < 0)
+		return k;
+	if ((r = scan_string(p, &p->tok[k])) < 0)
+		return r;
+	add_child(p, k);
+	return 0;
+}
+
+/* Reads the value at p->i; returns what is wanted next. */
+static int
+add_value(struct parser *p)
+{
+	struct frame	*fr;
+	int		 c = p->s[p->i], type, r, k, in_array;
+
+	in_array = p->depth > 0 &&
+	    p->tok[p->f[p->depth - 1].tok].type == JSON_ARRAY;
+	if (c == '{' || c == '[') {
+		if (p->depth == JSON_MAX_DEPTH)
+			return JSON_EDEPTH;
+		if ((k = new_tok(p, c == '{' ? JSON_OBJECT : JSON_ARRAY)) < 0)
+			return k;
+		if (in_array)
+			add_child(p, k);
+		p->i++;
+		fr = &p->f[p->depth++];
+		fr->tok = k;
+		fr->last = -1;
+		return c == '{' ? WANT_KEY_OR_CLOSE : WANT_VALUE_OR_CLOSE;
+	}
+	switch (c) {
+	case '"':
+		type = JSON_STRING;
+		break;
+	case 't':
+		type = JSON_TRUE;
+		break;
+	case 'f':
+		type = JSON_FALSE;
+		break;
+	case 'n':
+		type = JSON_NULL;
+		break;
+	default:
+		if (c != '-' && !is_digit(c))
+			return bad_byte(p);
+		type = JSON_NUMBER;
+		break;
+	}
+	if ((k = new_tok(p, type)) < 0)
+		return k;
+	switch (type) {
+	case JSON_STRING:
+		r = scan_string(p, &p->tok[k]);
+		break;
+	case JSON_TRUE:
+		r = scan_literal(p, "true");
+		break;
+	case JSON_FALSE:
+		r = scan_literal(p, "false");
+		break;
+	case JSON_NULL:
+		r = scan_literal(p, "null");
+		break;
+	default:
+		r = scan_number(p);
+		break;
+	}
+	if (r < 0)
+		return r;
+	p->tok[k].end = (uint32_t)p->i;
+	if (in_array)
+		add_child(p, k);
+	return WANT_AFTER_VALUE;
+}
+
+static int
+close_container(struct parser *p)
+{
+	int	t;
+
+	p->i++;
+	t = p->f[--p->depth].tok;
+	p->tok[t].end = (uint32_t)p->i;
+	return p->tok[t].type == JSON_OBJECT ? check_dup_keys(p, t) : 0;
+}
+
+/* see json.h */
+int
+json_parse(struct json *j, const char *src, size_t len, struct json_tok *tok,
+    size_t maxtok)
+{
+	struct parser	 p;
+	int		 want = WANT_VALUE, c, r, obj;
+
+	if (j == NULL || tok == NULL || (src == NULL && len > 0) ||
+	    len >= UINT32_MAX)
+		return JSON_EINVAL;
+	j->src = NULL;
+	j->len = 0;
+	j->tok = NULL;
+	j->ntok = 0;
+	p.s = (const unsigned char *)src;
+	p.len = len;
+	p.i = 0;
+	p.tok = tok;
+	p.n = 0;
+	p.max = maxtok > JSON_MAX_TOKENS ? JSON_MAX_TOKENS : (int)maxtok;
+	p.depth = 0;
+
+	for (;;) {
+		skip_ws(&p);
+		if (want == WANT_AFTER_VALUE && p.depth == 0)
+			break;
+		if (p.i >= p.len)
+			return JSON_ESYNTAX;
+		c = p.s[p.i];
+		obj = p.depth > 0 &&
+		    p.tok[p.f[p.depth - 1].tok].type == JSON_OBJECT;
+		switch (want) {
+		case WANT_AFTER_VALUE:
+			if (c == ',') {
+				p.i++;
+				want = obj ? WANT_KEY : WANT_VALUE;
+			} else if (c == (obj ? '}' : ']')) {
+				if ((r = close_container(&p)) < 0)
+					return r;
+			} else
+				return bad_byte(&p);
+			break;
+		case WANT_KEY_OR_CLOSE:
+		case WANT_KEY:
+			if (c == '}' && want == WANT_KEY_OR_CLOSE) {
+				if ((r = close_container(&p)) < 0)
+					return r;
+				want = WANT_AFTER_VALUE;
+				break;
+			}
+			if (c != '"')
+				return bad_byte(&p);
+			if ((r = add_key(&p)) < 0)
+				return r;
+			skip_ws(&p);
+			if (p.i >= p.len || p.s[p.i] != ':')
+				return bad_byte(&p);
+			p.i++;
+			want = WANT_VALUE;
+			break;
+		default:
+			if (c == ']' && want == WANT_VALUE_OR_CLOSE) {
+				if ((r = close_container(&p)) < 0)
+					return r;
+				want = WANT_AFTER_VALUE;
+				break;
+			}
+			if ((want = add_value(&p)) < 0)
+				return want;
+			break;
+		}
+	}
+	if (p.i != p.len)
+		return bad_byte(&p);
+	j->src = src;
+	j->len = len;
+	j->tok = tok;
+	j->ntok = p.n;
+	return p.n;
+}
+
+/* see json.h */
+const char *
+json_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "no error";
+	case JSON_ESYNTAX:
+		return "invalid JSON";
+	case JSON_EDEPTH:
+		return "JSON nested too deeply";
+	case JSON_ETOKENS:
+		return "JSON has too many values";
+	case JSON_EUTF8:
+		return "JSON text is not valid UTF-8 or has an unpaired surrogate";
+	case JSON_EDUPKEY:
+		return "JSON object has a duplicate key";
+	case JSON_ETYPE:
+		return "JSON value has the wrong type";
+	case JSON_ERANGE:
+		return "JSON number is not an integer in range";
+	case JSON_ENOTFOUND:
+		return "JSON member not found";
+	case JSON_ELIMIT:
+		return "JSON string too long for its buffer";
+	case JSON_ENOMEM:
+		return "out of memory";
+	case JSON_EINVAL:
+		return "invalid argument";
+	default:
+		return "unknown JSON error";
+	}
+}
+
+static const struct json_tok *
+get(const struct json *j, int t)
+{
+	if (j == NULL || t < 0 || t >= j->ntok)
+		return NULL;
+	return &j->tok[t];
+}
+
+/* see json.h */
+enum json_type
+json_type(const struct json *j, int t)
+{
+	const struct json_tok	*k;
+
+	if ((k = get(j, t)) == NULL)
+		return JSON_NONE;
+	return (enum json_type)k->type;
+}
+
+/* see json.h */
+int
+json_size(const struct json *j, int t)
+{
+	const struct json_tok	*k;
+
+	if ((k = get(j, t)) == NULL)
+		return 0;
+	return k->size;
+}
+
+/* see json.h */
+int
+json_child(const struct json *j, int t)
+{
+	const struct json_tok	*k;
+
+	if (t < 0)
+		return t;
+	if ((k = get(j, t)) == NULL)
+		return JSON_EINVAL;
+	if (k->type != JSON_OBJECT && k->type != JSON_ARRAY)
+		return JSON_ETYPE;
+	return k->size > 0 ? t + 1 : JSON_ENOTFOUND;
+}
+
+/* see json.h */
+int
+json_next(const struct json *j, int t)
+{
+	const struct json_tok	*k;
+
+	if (t < 0)
+		return t;
+	if ((k = get(j, t)) == NULL)
+		return JSON_EINVAL;
+	return k->next >= 0 ? k->next : JSON_ENOTFOUND;
+}
+
+/* see json.h */
+int
+json_find(const struct json *j, int obj, const char *key)
+{
+	const struct json_tok	*o;
+	size_t			 n;
+	uint32_t		 h;
+	int			 k;
+
+	if (obj < 0)
+		return obj;
+	if ((o = get(j, obj)) == NULL || key == NULL)
+		return JSON_EINVAL;
+	if (o->type != JSON_OBJECT)
+		return JSON_ETYPE;
+	n = strlen(key);
+	h = fnv(FNV_BASIS, (const unsigned char *)key, n);
+	for (k = o->size > 0 ? obj + 1 : -1; k >= 0; k = j->tok[k].next)
+		if (j->tok[k].dlen == n && j->tok[k].hash == h &&
+		    json_streq(j, k, key))
+			return k + 1;
+	return JSON_ENOTFOUND;
+}
+
+/* see json.h */
+int
+json_streq(const struct json *j, int t, const char *s)
+{
+	const struct json_tok	*k;
+	struct sdec		 d;
+	int			 c;
+
+	if ((k = get(j, t)) == NULL || k->type != JSON_STRING || s == NULL)
+		return 0;
+	sdec_init(&d, (const unsigned char *)j->src, k);
+	while ((c = sdec_next(&d)) != -1)
+		if (*s == '\0' || c != (unsigned char)*s++)
+			return 0;
+	return *s == '\0';
+}
+
+static int
+buf_err(int r)
+{
+	return r == UTIL_ELIMIT ? JSON_ELIMIT : JSON_ENOMEM;
+}
+
+/* see json.h */
+int
+json_decode(const struct json *j, int t, struct buf *out)
+{
+	const struct json_tok	*k;
+	const unsigned char	*s;
+	unsigned char		 u[4];
+	uint32_t		 cp;
+	size_t			 i, run, end;
+	int			 r;
+
+	if (t < 0)
+		return t;
+	if ((k = get(j, t)) == NULL || out == NULL)
+		return JSON_EINVAL;
+	if (k->type != JSON_STRING)
+		return JSON_ETYPE;
+	s = (const unsigned char *)j->src;
+	i = k->start + 1;
+	end = k->end - 1;
+	while (i < end) {
+		/* Copy each run of plain bytes at once, then one escape. */
+		for (run = i; run < end && s[run] != '\\'; run++)
+			;
+		if (run > i && (r = buf_add(out, s + i, run - i)) != 0)
+			return buf_err(r);
+		if ((i = run) >= end)
+			break;
+		if ((r = unescape(s + i, end - i, &cp)) < 0)
+			return JSON_ESYNTAX;	/* cannot happen: validated */
+		i += (size_t)r;
+		r = utf8_put(u, cp);
+		if ((r = buf_add(out, u, (size_t)r)) != 0)
+			return buf_err(r);
+	}
+	return 0;
+}
+
+/* see json.h */
+int
+json_int64(const struct json *j, int t, int64_t *out)
+{
+	const struct json_tok	*k;
+	const char		*s, *ip, *fp;
+	size_t			 i, end, ni, nf, nd, first, last, d;
+	int64_t			 e, top;
+	uint64_t		 v, lim;
+	int			 neg;
+
+	if (t < 0)
+		return t;
+	if ((k = get(j, t)) == NULL || out == NULL)
+		return JSON_EINVAL;
+	if (k->type != JSON_NUMBER)
+		return JSON_ETYPE;
+	s = j->src;
+	i = k->start;
+	end = k->end;
+	if ((neg = s[i] == '-'))
+		i++;
+	for (ip = s + i, ni = 0; i < end && is_digit(s[i]); i++)
+		ni++;
+	fp = s + i;
+	nf = 0;
+	if (i < end && s[i] == '.') {
+		for (fp = s + ++i; i < end && is_digit(s[i]); i++)
+			nf++;
+	}
+	/* The exponent saturates: past 10^15 only its sign matters. */
+	e = 0;
+	if (i < end && (s[i] == 'e' || s[i] == 'E')) {
+		int	eneg;
+
+		i++;
+		eneg = s[i] == '-';
+		if (s[i] == '-' || s[i] == '+')
+			i++;
+		for (; i < end; i++)
+			if (e < 1000000000000000LL)
+				e = e * 10 + (s[i] - '0');
+		if (eneg)
+			e = -e;
+	}
+	/*
+	 * Digit d of the ni + nf digits weighs 10^(ni - 1 - d + e).  The
+	 * value is integral when the last non-zero digit weighs at least 1,
+	 * and fits when the first weighs at most 10^18.
+	 */
+	nd = ni + nf;
+#define DIGIT(x)	((x) < ni ? ip[(x)] : fp[(x) - ni])
+	for (first = 0; first < nd && DIGIT(first) == '0'; first++)
+		;
+	if (first == nd) {
+		*out = 0;
+		return 0;
+	}
+	for (last = nd - 1; DIGIT(last) == '0'; last--)
+		;
+	if ((int64_t)ni - 1 - (int64_t)last + e < 0)
+		return JSON_ERANGE;
+	top = (int64_t)ni - 1 - (int64_t)first + e;
+	if (top > 18)
+		return JSON_ERANGE;
+	v = 0;
+	for (d = first; d <= last; d++)
+		v = v * 10 + (uint64_t)(DIGIT(d) - '0');
+	for (e = (int64_t)ni - 1 - (int64_t)last + e; e > 0; e--)
+		v *= 10;
+#undef DIGIT
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	if (v > lim)
+		return JSON_ERANGE;
+	if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
+	return 0;
+}
+
+/* see json.h */
+int
+json_bool(const struct json *j, int t, int *out)
+{
+	const struct json_tok	*k;
+
+	if (t < 0)
+		return t;
+	if ((k = get(j, t)) == NULL || out == NULL)
+		return JSON_EINVAL;
+	if (k->type != JSON_TRUE && k->type != JSON_FALSE)
+		return JSON_ETYPE;
+	*out = k->type == JSON_TRUE;
+	return 0;
+}
+
+/* see json.h */
+struct slice
+json_raw(const struct json *j, int t)
+{
+	const struct json_tok	*k;
+	struct slice		 r;
+
+	r.p = NULL;
+	r.n = 0;
+	if ((k = get(j, t)) != NULL) {
+		r.p = j->src + k->start;
+		r.n = k->end - k->start;
+	}
+	return r;
+}

@@ -1,0 +1,477 @@
+/*
+ * mcp.c - the MCP server loop; see mcp.h.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "json.h"
+#include "jsonrpc.h"
+#include "jsonw.h"
+#include "limits.h"
+#include "mcp.h"
+#include "tools.h"
+
+#ifndef MCP_S3_VERSION
+#define MCP_S3_VERSION	"dev"
+#endif
+
+/* Only 2025-03-26 has JSON-RPC batches. */
+#define BATCH_VERSION	"2025-03-26"
+/* Tokens of a cancellation notice scanned while a call runs. */
+#define SCAN_TOKENS	64
+
+const char *const mcp_versions[] = {
+	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
+};
+
+static const char instructions[] =
+    "mcp-s3 gives read access to Amazon S3 or S3-compatible storage. "
+    "Find buckets with s3_list_buckets, browse a bucket with "
+    "s3_list_objects (prefix, delimiter \"/\", and continuation_token to "
+    "page), check an object with s3_get_object_metadata, and read it with "
+    "s3_get_object one window at a time (offset, length; follow "
+    "next_offset while truncated is true). Errors start with a stable "
+    "code such as NoSuchKey or AccessDenied, followed by what to do.";
+
+static volatile sig_atomic_t stopping;
+
+struct mcp {
+	const struct config	*cfg;
+	struct jsonrpc_reader	 rd;
+	struct jsonrpc_writer	 wr;
+	struct tools		 tools;
+	struct json_tok		*tok;
+	int			 initialized;	/* initialize answered */
+	const char		*version;	/* negotiated */
+	struct buf		 call_id;	/* raw id of the call in flight */
+	int			 cancelled;
+	int			 in_batch;
+	int			 batch_first;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* see mcp.h */
+void
+mcp_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read must return so the loop can end. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Starts a response: the separator inside a batch, then the envelope. */
+static void
+begin_response(struct mcp *m, struct jsonw *w, struct slice id)
+{
+	if (m->in_batch) {
+		if (m->batch_first)
+			buf_addc(&m->wr.out, '[');
+		else
+			buf_addc(&m->wr.out, ',');
+		m->batch_first = 0;
+	}
+	jsonw_init(w, &m->wr.out);
+	jsonw_begin_object(w);
+	jsonw_kstr(w, "jsonrpc", "2.0");
+	jsonw_key(w, "id");
+	if (id.p != NULL)
+		jsonw_raw(w, id.p, id.n);
+	else
+		jsonw_null(w);
+}
+
+static int
+end_message(struct mcp *m)
+{
+	if (m->in_batch)
+		return 0;
+	return jsonrpc_writer_end(&m->wr);
+}
+
+static int
+send_error(struct mcp *m, struct slice id, int code, const char *msg)
+{
+	struct jsonw w;
+
+	begin_response(m, &w, id);
+	jsonw_key(&w, "error");
+	jsonw_begin_object(&w);
+	jsonw_kint(&w, "code", code);
+	jsonw_kstr(&w, "message", msg);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	return end_message(m);
+}
+
+static const char *
+pick_version(const struct json *j, int params)
+{
+	int v;
+	size_t i;
+
+	v = json_find(j, params, "protocolVersion");
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		if (json_streq(j, v, mcp_versions[i]))
+			return mcp_versions[i];
+	return mcp_versions[0];
+}
+
+static int
+do_initialize(struct mcp *m, const struct json *j, struct slice id,
+    int params)
+{
+	struct jsonw w;
+
+	if (m->initialized)
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: initialize was already done");
+	if (m->in_batch)
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: initialize must not be in a batch");
+	if (params < 0 || json_type(j, json_find(j, params,
+	    "protocolVersion")) != JSON_STRING)
+		return send_error(m, id, JSONRPC_INVALID_PARAMS,
+		    "Invalid params: initialize needs params.protocolVersion "
+		    "(a string)");
+	m->version = pick_version(j, params);
+	m->initialized = 1;
+
+	begin_response(m, &w, id);
+	jsonw_key(&w, "result");
+	jsonw_begin_object(&w);
+	jsonw_kstr(&w, "protocolVersion", m->version);
+	jsonw_key(&w, "capabilities");
+	jsonw_begin_object(&w);
+	jsonw_key(&w, "tools");
+	jsonw_begin_object(&w);
+	jsonw_kbool(&w, "listChanged", 0);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	jsonw_key(&w, "serverInfo");
+	jsonw_begin_object(&w);
+	jsonw_kstr(&w, "name", "mcp-s3");
+	jsonw_kstr(&w, "title", "S3 (mcp-s3)");
+	jsonw_kstr(&w, "version", MCP_S3_VERSION);
+	jsonw_end_object(&w);
+	jsonw_kstr(&w, "instructions", instructions);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	return end_message(m);
+}
+
+static int
+do_tools_list(struct mcp *m, const struct json *j, struct slice id,
+    int params)
+{
+	struct jsonw w;
+	size_t i;
+	int c;
+
+	c = params >= 0 ? json_find(j, params, "cursor") : JSON_ENOTFOUND;
+	if (c >= 0 && json_type(j, c) != JSON_NULL)
+		return send_error(m, id, JSONRPC_INVALID_PARAMS,
+		    "Invalid params: unknown cursor; tools/list has one page");
+
+	begin_response(m, &w, id);
+	jsonw_key(&w, "result");
+	jsonw_begin_object(&w);
+	jsonw_key(&w, "tools");
+	jsonw_begin_array(&w);
+	for (i = 0; i < TOOL_COUNT; i++)
+		jsonw_raw(&w, catalog[i].json, strlen(catalog[i].json));
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	return end_message(m);
+}
+
+static int
+do_tools_call(struct mcp *m, const struct json *j, struct slice id,
+    int params)
+{
+	const struct catalog_entry *e;
+	struct jsonw w;
+	struct slice name;
+	char msg[256];
+	size_t mark;
+	int nt, args, rc;
+
+	nt = params >= 0 ? json_find(j, params, "name") : JSON_ENOTFOUND;
+	if (json_type(j, nt) != JSON_STRING)
+		return send_error(m, id, JSONRPC_INVALID_PARAMS,
+		    "Invalid params: tools/call needs params.name (a string)");
+	name = json_raw(j, nt);
+	e = NULL;
+	if (name.n >= 2)
+		e = catalog_find(name.p + 1, name.n - 2);
+	if (e == NULL || !json_streq(j, nt, e->name)) {
+		snprintf(msg, sizeof(msg), "Invalid params: unknown tool %.*s; "
+		    "see tools/list", (int)(name.n > 80 ? 80 : name.n),
+		    name.p);
+		return send_error(m, id, JSONRPC_INVALID_PARAMS, msg);
+	}
+	args = json_find(j, params, "arguments");
+	if (args >= 0 && json_type(j, args) == JSON_NULL)
+		args = JSON_ENOTFOUND;
+	if (args >= 0 && json_type(j, args) != JSON_OBJECT)
+		return send_error(m, id, JSONRPC_INVALID_PARAMS,
+		    "Invalid params: params.arguments must be an object");
+
+	buf_reset(&m->call_id);
+	buf_add(&m->call_id, id.p, id.n);
+	m->cancelled = 0;
+	mark = m->wr.out.n;
+	begin_response(m, &w, id);
+	jsonw_key(&w, "result");
+	rc = tools_call(&m->tools, e, j, args, &w, &m->wr);
+	buf_reset(&m->call_id);
+	if (rc == TOOLS_ECANCELED) {
+		/* A cancelled request gets no response at all. */
+		m->wr.out.n = mark;
+		if (mark == 0 && m->in_batch)
+			m->batch_first = 1;
+		return 0;
+	}
+	jsonw_end_object(&w);
+	return end_message(m);
+}
+
+/*
+ * One JSON-RPC message, token t of j.  Writes at most one response;
+ * returns nonzero only when writing failed.
+ */
+static int
+handle(struct mcp *m, const struct json *j, int t)
+{
+	struct slice id = { NULL, 0 };
+	enum json_type it;
+	int idt, mt, params;
+
+	if (json_type(j, t) != JSON_OBJECT)
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: a message must be a JSON object");
+	idt = json_find(j, t, "id");
+	if (idt >= 0) {
+		it = json_type(j, idt);
+		if (it == JSON_STRING || it == JSON_NUMBER)
+			id = json_raw(j, idt);
+		else
+			return send_error(m, id, JSONRPC_INVALID_REQUEST,
+			    "Invalid Request: id must be a string or a number");
+	}
+	mt = json_find(j, t, "method");
+	if (!json_streq(j, json_find(j, t, "jsonrpc"), "2.0")) {
+		if (idt < 0 && mt < 0)
+			return 0;
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: jsonrpc must be \"2.0\"");
+	}
+	if (mt < 0 && idt >= 0 && (json_find(j, t, "result") >= 0 ||
+	    json_find(j, t, "error") >= 0))
+		return 0;	/* a response; we send no requests */
+	if (json_type(j, mt) != JSON_STRING)
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: method must be a string");
+	params = json_find(j, t, "params");
+	if (params >= 0 && json_type(j, params) != JSON_OBJECT) {
+		if (idt < 0)
+			return 0;
+		return send_error(m, id, JSONRPC_INVALID_PARAMS,
+		    "Invalid params: params must be an object");
+	}
+
+	if (idt < 0) {
+		/* Notifications: initialized, cancelled (handled while the
+		 * call runs; here it names a finished one), the rest ignored. */
+		return 0;
+	}
+	if (json_streq(j, mt, "ping")) {
+		struct jsonw w;
+
+		begin_response(m, &w, id);
+		jsonw_key(&w, "result");
+		jsonw_begin_object(&w);
+		jsonw_end_object(&w);
+		jsonw_end_object(&w);
+		return end_message(m);
+	}
+	if (json_streq(j, mt, "initialize"))
+		return do_initialize(m, j, id, params);
+	if (!m->initialized)
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: the server is not initialized; send "
+		    "initialize first");
+	if (json_streq(j, mt, "tools/list"))
+		return do_tools_list(m, j, id, params);
+	if (json_streq(j, mt, "tools/call"))
+		return do_tools_call(m, j, id, params);
+	return send_error(m, id, JSONRPC_METHOD_NOT_FOUND,
+	    "Method not found");
+}
+
+static int
+handle_line(struct mcp *m, const char *p, size_t n)
+{
+	struct slice none = { NULL, 0 };
+	struct json j;
+	char msg[160];
+	int rc, t, any;
+
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+	    p[n - 1] == '\r'))
+		n--;
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	if (n == 0)
+		return 0;
+	rc = json_parse(&j, p, n, m->tok, JSON_MAX_TOKENS);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "Parse error: %s",
+		    json_strerror(rc));
+		return send_error(m, none, JSONRPC_PARSE_ERROR, msg);
+	}
+	if (json_type(&j, 0) != JSON_ARRAY)
+		return handle(m, &j, 0);
+
+	if (m->version == NULL || strcmp(m->version, BATCH_VERSION) != 0)
+		return send_error(m, none, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: batches are only accepted with protocol "
+		    "version " BATCH_VERSION);
+	if (json_size(&j, 0) == 0)
+		return send_error(m, none, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: empty batch");
+	m->in_batch = 1;
+	m->batch_first = 1;
+	rc = 0;
+	for (t = json_child(&j, 0); t >= 0 && rc == 0; t = json_next(&j, t))
+		rc = handle(m, &j, t);
+	any = !m->batch_first;
+	m->in_batch = 0;
+	if (any) {
+		buf_addc(&m->wr.out, ']');
+		return jsonrpc_writer_end(&m->wr);
+	}
+	return rc;
+}
+
+/* While a call runs: is this queued line a cancellation of it? */
+static int
+scan_cancel(void *arg, const char *p, size_t n)
+{
+	struct json_tok tok[SCAN_TOKENS];
+	struct mcp *m = arg;
+	struct json j;
+	struct slice rid;
+	int params;
+
+	if (json_parse(&j, p, n, tok, SCAN_TOKENS) < 0 ||
+	    json_type(&j, 0) != JSON_OBJECT ||
+	    !json_streq(&j, json_find(&j, 0, "method"),
+	    "notifications/cancelled"))
+		return 0;
+	params = json_find(&j, 0, "params");
+	rid = json_raw(&j, json_find(&j, params, "requestId"));
+	if (rid.p != NULL && rid.n == m->call_id.n &&
+	    memcmp(rid.p, m->call_id.p, rid.n) == 0) {
+		m->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Called by the network layer when stdin has input during a call. */
+static int
+on_input(void *arg)
+{
+	struct mcp *m = arg;
+	int rc;
+
+	rc = jsonrpc_fill(&m->rd);
+	if (rc == JSONRPC_EINTR)
+		return stopping;
+	if (rc == 0) {
+		/*
+		 * End of input: the requests already sent still get their
+		 * answers, so stop watching instead of cancelling.
+		 */
+		jsonrpc_scan(&m->rd, scan_cancel, m);
+		tools_watch(&m->tools, -1, NULL, NULL);
+		return m->cancelled;
+	}
+	/* A flood of 16 MiB during one call: nobody waits for this answer. */
+	if (rc < 0)
+		return 1;
+	return jsonrpc_scan(&m->rd, scan_cancel, m);
+}
+
+/* see mcp.h */
+int
+mcp_serve(const struct config *cfg, int in, int out, char *err,
+    size_t errlen)
+{
+	struct mcp m;
+	struct slice line;
+	int rc, ret = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	jsonrpc_reader_init(&m.rd, in, MAX_LINE_BYTES);
+	jsonrpc_writer_init(&m.wr, out);
+	buf_init(&m.call_id, 256);
+	m.tok = calloc(JSON_MAX_TOKENS, sizeof(*m.tok));
+	if (m.tok == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	if (tools_init(&m.tools, cfg, err, errlen) != 0) {
+		free(m.tok);
+		return 1;
+	}
+	tools_watch(&m.tools, in, on_input, &m);
+
+	while (!stopping) {
+		rc = jsonrpc_next(&m.rd, &line);
+		if (rc == JSONRPC_EOF)
+			break;
+		if (rc == JSONRPC_EINTR)
+			continue;
+		if (rc == JSONRPC_ETOOLONG) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "Parse error: the message "
+			    "is longer than %u bytes", MAX_LINE_BYTES);
+			rc = send_error(&m, (struct slice){ NULL, 0 },
+			    JSONRPC_PARSE_ERROR, msg);
+		} else if (rc < 0) {
+			snprintf(err, errlen, "reading stdin failed");
+			ret = 1;
+			break;
+		} else
+			rc = handle_line(&m, line.p, line.n);
+		if (rc != 0) {
+			snprintf(err, errlen, "writing stdout failed");
+			ret = 1;
+			break;
+		}
+	}
+	tools_free(&m.tools);
+	free(m.tok);
+	buf_free(&m.call_id);
+	jsonrpc_writer_free(&m.wr);
+	jsonrpc_reader_free(&m.rd);
+	return ret;
+}

@@ -1,0 +1,832 @@
+/*
+ * s3.c - S3 operations over http.c, signed by sigv4.c, replies read by
+ * s3xml.c; see s3.h.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "limits.h"
+#include "s3.h"
+#include "s3xml.h"
+#include "sigv4.h"
+#include "url.h"
+
+/* Error documents are small; more than this is not one. */
+#define ERROR_BODY_MAX	(64u * 1024)
+#define MAX_HEADERS	8
+
+struct s3_impl {
+	struct http_conn	*http;
+	struct sigv4_ctx	 sig;
+};
+
+/* What one exchange collects besides the body. */
+struct reply {
+	int			 status;
+	struct s3_meta		*meta;		/* NULL: headers not wanted */
+	int			 has_range;
+	uint64_t		 range_total;	/* from Content-Range */
+	int			 range_total_known;
+	char			 request_id[128];
+	char			 region[32];
+	/* Where a 2xx body goes. */
+	int			(*sink)(void *arg, const char *, size_t);
+	void			*sink_arg;
+	struct buf		 errbody;	/* a non-2xx body */
+};
+
+static void
+copy_field(char *dst, size_t cap, struct slice v)
+{
+	size_t n = v.n < cap - 1 ? v.n : cap - 1;
+	size_t i;
+
+	/* Header values are shown to the model: drop control bytes. */
+	for (i = 0; i < n; i++)
+		dst[i] = ((unsigned char)v.p[i] < 0x20 || v.p[i] == 0x7f) ?
+		    '?' : v.p[i];
+	dst[n] = '\0';
+}
+
+/* Copies a C string, cut to fit. */
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int
+slice_prefix_ieq(struct slice s, const char *pfx)
+{
+	size_t n = strlen(pfx);
+
+	return s.n >= n && slice_ieq((struct slice){ s.p, n }, pfx);
+}
+
+/* "bytes 0-99/1234" or "bytes * /1234" -> total */
+static int
+parse_content_range(struct slice v, uint64_t *total)
+{
+	const char *slash;
+
+	if (!slice_prefix_ieq(v, "bytes "))
+		return -1;
+	slash = memchr(v.p, '/', v.n);
+	if (slash == NULL || slash + 1 >= v.p + v.n || slash[1] == '*')
+		return -1;
+	return parse_u64(slash + 1, (size_t)(v.p + v.n - slash - 1), total);
+}
+
+static int
+on_status(void *arg, int code)
+{
+	struct reply *r = arg;
+
+	r->status = code;
+	return 0;
+}
+
+static int
+on_header(void *arg, struct slice name, struct slice v)
+{
+	struct reply *r = arg;
+	struct s3_meta *m = r->meta;
+	struct slice mn;
+	time_t t;
+	size_t i;
+
+	if (slice_ieq(name, "x-amz-request-id"))
+		copy_field(r->request_id, sizeof(r->request_id), v);
+	else if (slice_ieq(name, "x-amz-bucket-region"))
+		copy_field(r->region, sizeof(r->region), v);
+	else if (slice_ieq(name, "content-range")) {
+		r->has_range = 1;
+		if (parse_content_range(v, &r->range_total) == 0)
+			r->range_total_known = 1;
+	}
+	if (m == NULL)
+		return 0;
+	if (slice_ieq(name, "content-length"))
+		(void)parse_u64(v.p, v.n, &m->content_length);
+	else if (slice_ieq(name, "content-type"))
+		copy_field(m->content_type, sizeof(m->content_type), v);
+	else if (slice_ieq(name, "etag"))
+		copy_field(m->etag, sizeof(m->etag), v);
+	else if (slice_ieq(name, "last-modified")) {
+		if (time_parse(v.p, v.n, &t) == 0)
+			time_iso8601(m->last_modified, t);
+	} else if (slice_ieq(name, "x-amz-storage-class"))
+		copy_field(m->storage_class, sizeof(m->storage_class), v);
+	else if (slice_ieq(name, "x-amz-version-id"))
+		copy_field(m->version_id, sizeof(m->version_id), v);
+	else if (slice_ieq(name, "cache-control"))
+		copy_field(m->cache_control, sizeof(m->cache_control), v);
+	else if (slice_ieq(name, "content-encoding"))
+		copy_field(m->content_encoding, sizeof(m->content_encoding), v);
+	else if (slice_ieq(name, "content-disposition"))
+		copy_field(m->content_disposition,
+		    sizeof(m->content_disposition), v);
+	else if (slice_prefix_ieq(name, "x-amz-meta-") &&
+	    m->nuser < S3_MAX_META_ENTRIES) {
+		mn.p = name.p + 11;
+		mn.n = name.n - 11;
+		/* Values reach JSON: keep them valid UTF-8 and NUL-free. */
+		if (mn.n == 0 || !utf8_valid(v.p, v.n) ||
+		    memchr(v.p, '\0', v.n) != NULL)
+			return 0;
+		for (i = 0; i < mn.n; i++)
+			if (buf_addc(&m->user, (char)tolower(
+			    (unsigned char)mn.p[i])) != 0)
+				return 0;
+		if (buf_addc(&m->user, '\0') != 0 ||
+		    buf_add(&m->user, v.p, v.n) != 0 ||
+		    buf_addc(&m->user, '\0') != 0)
+			return 0;
+		m->nuser++;
+	}
+	return 0;
+}
+
+static int
+on_body(void *arg, const char *p, size_t n)
+{
+	struct reply *r = arg;
+
+	if (r->status >= 200 && r->status < 300) {
+		if (r->sink == NULL)
+			return 0;
+		return r->sink(r->sink_arg, p, n);
+	}
+	/* Keep what fits of an error document; it is never large. */
+	if (r->errbody.n + n > ERROR_BODY_MAX)
+		n = ERROR_BODY_MAX - r->errbody.n;
+	return buf_add(&r->errbody, p, n) != 0;
+}
+
+/* Turns an exchange failure into an S3_E* with a reason. */
+static int
+net_failure(int rc, struct s3_error *err)
+{
+	copy_str(err->message, sizeof(err->message), http_strerror(rc));
+	switch (http_error_class(rc)) {
+	case HTTP_CLASS_TIMEOUT:
+		return S3_ETIMEOUT;
+	case HTTP_CLASS_CANCELED:
+		return S3_ECANCELED;
+	case HTTP_CLASS_TLS:
+		return S3_ETLS;
+	case HTTP_CLASS_PROTOCOL:
+		return S3_EPROTO;
+	case HTTP_CLASS_NETWORK:
+		return S3_ENET;
+	default:
+		return rc == HTTP_ENOMEM ? S3_ENOMEM : S3_EPROTO;
+	}
+}
+
+/* Fills err from a non-2xx reply (its error document, if any). */
+static int
+s3_failure(struct reply *r, struct s3_error *err)
+{
+	struct s3xml *x;
+	const struct s3xml_error *xe;
+
+	err->status = r->status;
+	copy_str(err->request_id, sizeof(err->request_id), r->request_id);
+	copy_str(err->region, sizeof(err->region), r->region);
+	if (r->errbody.n == 0 || (x = malloc(sizeof(*x))) == NULL)
+		return S3_ERESPONSE;
+	s3xml_init(x, S3XML_ERROR, 0, NULL, NULL);
+	xe = &x->error;
+	if (s3xml_feed(x, r->errbody.p, r->errbody.n) == 0 &&
+	    s3xml_finish(x) == 0 && x->doc == S3XML_ERROR) {
+		copy_str(err->code, sizeof(err->code), xe->code);
+		copy_str(err->message, sizeof(err->message), xe->message);
+		if (xe->request_id[0])
+			copy_str(err->request_id, sizeof(err->request_id),
+			    xe->request_id);
+		if (xe->region[0])
+			copy_str(err->region, sizeof(err->region), xe->region);
+	}
+	free(x);
+	return S3_ERESPONSE;
+}
+
+/* The part of a request s3.c varies; the rest is derived. */
+struct s3_req {
+	const char		*method;
+	struct slice		 bucket;	/* empty: service level */
+	struct slice		 key;		/* empty: bucket level */
+	struct url_param	*params;
+	size_t			 nparams;
+	const char		*range;		/* "bytes=a-b" or NULL */
+};
+
+/*
+ * Builds, signs and sends one request; the reply lands in r.
+ * Returns 0 when a response came (any status), else an S3_E*.
+ */
+static int
+s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
+    struct s3_error *err)
+{
+	const struct config_conn *k = c->conn;
+	struct s3_impl *im = c->impl;
+	struct sigv4_creds cr;
+	struct sigv4_request sr;
+	struct sigv4_header sh[2];
+	struct http_header hh[MAX_HEADERS];
+	struct http_callbacks cb;
+	struct http_request hr;
+	struct http_result res;
+	struct buf host, path, query, target, auth;
+	char amzdate[17];
+	size_t nh = 0, nsh = 0;
+	int rc, vhost;
+
+	memset(err, 0, sizeof(*err));
+	if (k->access_key == NULL)
+		return S3_ENOCREDS;
+	buf_init(&host, 0);
+	buf_init(&path, 0);
+	buf_init(&query, 0);
+	buf_init(&target, 0);
+	buf_init(&auth, 0);
+
+	/* A bucket with dots breaks TLS host names; upper case, DNS. */
+	vhost = q->bucket.n > 0 && !k->path_style;
+	if (vhost) {
+		size_t i;
+
+		for (i = 0; i < q->bucket.n; i++)
+			if (q->bucket.p[i] == '.' || q->bucket.p[i] == '_' ||
+			    isupper((unsigned char)q->bucket.p[i]))
+				vhost = 0;
+	}
+	if (vhost) {
+		buf_add(&host, q->bucket.p, q->bucket.n);
+		buf_addc(&host, '.');
+	}
+	buf_adds(&host, http_conn_host(im->http));
+	buf_addc(&path, '/');
+	if (q->bucket.n > 0 && !vhost) {
+		buf_add(&path, q->bucket.p, q->bucket.n);
+		if (q->key.n > 0)
+			buf_addc(&path, '/');
+	}
+	if (q->key.n > 0)
+		url_encode_path(&path, q->key.p, q->key.n);
+	if ((rc = url_query(&query, q->params, q->nparams)) != 0 ||
+	    host.p == NULL || path.p == NULL) {
+		rc = S3_ENOMEM;
+		goto out;
+	}
+	buf_add(&target, path.p, path.n);
+	if (query.n > 0) {
+		buf_addc(&target, '?');
+		buf_add(&target, query.p, query.n);
+	}
+
+	if (q->range != NULL) {
+		sh[nsh].name = SLICE_LIT("range");
+		sh[nsh].value = slice_cstr(q->range);
+		nsh++;
+	}
+	cr.access_key = k->access_key;
+	cr.secret = k->secret_key;
+	cr.token = k->session_token;
+	memset(&sr, 0, sizeof(sr));
+	sr.method = q->method;
+	sr.host.p = host.p;
+	sr.host.n = host.n;
+	sr.uri.p = path.p;
+	sr.uri.n = path.n;
+	sr.query.p = query.p ? query.p : "";
+	sr.query.n = query.n;
+	sr.headers = sh;
+	sr.nheaders = nsh;
+	sr.payload_hash = SIGV4_EMPTY_SHA256;
+	sr.region = k->region;
+	sr.service = "s3";
+	sr.when = time(NULL);
+	if ((rc = sigv4_sign(&im->sig, &cr, &sr, &auth, amzdate)) != 0) {
+		snprintf(err->message, sizeof(err->message), "cannot sign the "
+		    "request: %s", sigv4_strerror(rc));
+		rc = rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
+		goto out;
+	}
+
+	hh[nh].name = SLICE_LIT("Host");
+	hh[nh].value.p = host.p;
+	hh[nh++].value.n = host.n;
+	hh[nh].name = SLICE_LIT("x-amz-date");
+	hh[nh++].value = slice_cstr(amzdate);
+	hh[nh].name = SLICE_LIT("x-amz-content-sha256");
+	hh[nh++].value = SLICE_LIT(SIGV4_EMPTY_SHA256);
+	if (k->session_token != NULL) {
+		hh[nh].name = SLICE_LIT("x-amz-security-token");
+		hh[nh++].value = slice_cstr(k->session_token);
+	}
+	if (q->range != NULL) {
+		hh[nh].name = SLICE_LIT("Range");
+		hh[nh++].value = slice_cstr(q->range);
+	}
+	hh[nh].name = SLICE_LIT("Authorization");
+	hh[nh].value.p = auth.p;
+	hh[nh++].value.n = auth.n;
+	hh[nh].name = SLICE_LIT("User-Agent");
+	hh[nh++].value = SLICE_LIT("mcp-s3/" MCP_S3_VERSION);
+
+	memset(&hr, 0, sizeof(hr));
+	hr.method = q->method;
+	hr.target.p = target.p;
+	hr.target.n = target.n;
+	hr.headers = hh;
+	hr.nheaders = nh;
+	hr.idempotent = 1;
+
+	cb.status = on_status;
+	cb.header = on_header;
+	cb.body = on_body;
+	cb.arg = r;
+	http_conn_timeouts(im->http, k->timeout_ms, k->timeout_ms);
+	http_conn_watch(im->http, c->watch_fd, c->on_watch, c->watch_arg);
+	rc = http_exchange(im->http, &hr, &cb, &res);
+	if (rc != 0) {
+		if (rc == HTTP_EABORTED && r->status != 0) {
+			/* Our sink stopped it: the connection is unusable. */
+			http_conn_close(im->http);
+			rc = S3_EPROTO;
+			snprintf(err->message, sizeof(err->message), "the "
+			    "server sent more than was asked for");
+		} else {
+			rc = net_failure(rc, err);
+			http_conn_close(im->http);
+		}
+	}
+out:
+	wipe(auth.p, auth.n);
+	buf_free(&auth);
+	buf_free(&host);
+	buf_free(&path);
+	buf_free(&query);
+	buf_free(&target);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_client_init(struct s3_client *c, const struct config_conn *k,
+    const struct tls_anchors *anchors)
+{
+	memset(c, 0, sizeof(*c));
+	c->conn = k;
+	c->anchors = anchors;
+	c->watch_fd = -1;
+	if ((c->impl = calloc(1, sizeof(*c->impl))) == NULL)
+		return S3_ENOMEM;
+	sigv4_ctx_init(&c->impl->sig);
+	if (http_conn_new(&c->impl->http, k->tls, k->host, k->port,
+	    anchors) != 0) {
+		free(c->impl);
+		c->impl = NULL;
+		return S3_ENOMEM;
+	}
+	return 0;
+}
+
+/* see s3.h */
+void
+s3_client_free(struct s3_client *c)
+{
+	if (c->impl == NULL)
+		return;
+	http_conn_free(c->impl->http);
+	sigv4_ctx_wipe(&c->impl->sig);
+	free(c->impl);
+	c->impl = NULL;
+}
+
+/* see s3.h */
+void
+s3_client_watch(struct s3_client *c, int fd, int (*on_watch)(void *),
+    void *arg)
+{
+	c->watch_fd = fd;
+	c->on_watch = on_watch;
+	c->watch_arg = arg;
+	/* Takes effect at once, even inside a wait of the current call. */
+	if (c->impl != NULL)
+		http_conn_watch(c->impl->http, fd, on_watch, arg);
+}
+
+/* see s3.h */
+void
+s3_listing_free(struct s3_listing *l)
+{
+	buf_free(&l->pool);
+	free(l->items);
+	free(l->prefixes);
+	l->items = NULL;
+	l->prefixes = NULL;
+	l->nitems = l->itemcap = l->nprefixes = l->prefixcap = 0;
+}
+
+/* see s3.h */
+void
+s3_meta_free(struct s3_meta *m)
+{
+	buf_free(&m->user);
+	m->nuser = 0;
+}
+
+static void
+reply_init(struct reply *r, struct s3_meta *m)
+{
+	memset(r, 0, sizeof(*r));
+	r->meta = m;
+	buf_init(&r->errbody, ERROR_BODY_MAX);
+}
+
+/*
+ * HEAD answers carry no error document.  To name the error precisely
+ * (NoSuchBucket or NoSuchKey, AccessDenied or SignatureDoesNotMatch),
+ * ask again with a one-byte GET, whose error reply has one.
+ */
+static int
+explain_head(struct s3_client *c, struct slice bucket, struct slice key,
+    struct reply *head, struct s3_error *err)
+{
+	struct s3_req q;
+	struct reply r;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.bucket = bucket;
+	q.key = key;
+	q.range = "bytes=0-0";
+	reply_init(&r, NULL);
+	rc = s3_do(c, &q, &r, err);
+	if (rc == 0 && (r.status < 200 || r.status >= 300) &&
+	    r.status == head->status)
+		rc = s3_failure(&r, err);
+	else if (rc != S3_ECANCELED)
+		rc = s3_failure(head, err);
+	buf_free(&r.errbody);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_head_object(struct s3_client *c, struct slice bucket, struct slice key,
+    struct s3_meta *m, struct s3_error *err)
+{
+	struct s3_req q;
+	struct reply r;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.method = "HEAD";
+	q.bucket = bucket;
+	q.key = key;
+	reply_init(&r, m);
+	rc = s3_do(c, &q, &r, err);
+	if (rc == 0 && (r.status < 200 || r.status >= 300))
+		rc = explain_head(c, bucket, key, &r, err);
+	if (rc == 0)
+		m->size = m->content_length;
+	buf_free(&r.errbody);
+	return rc;
+}
+
+struct body_sink {
+	struct buf	*body;
+	uint64_t	 room;	/* bytes the window may still take */
+};
+
+static int
+sink_body(void *arg, const char *p, size_t n)
+{
+	struct body_sink *s = arg;
+
+	if (n > s->room)
+		return 1;
+	s->room -= n;
+	return buf_add(s->body, p, n) != 0;
+}
+
+/* see s3.h */
+int
+s3_get_object(struct s3_client *c, struct slice bucket, struct slice key,
+    uint64_t offset, uint64_t length, struct buf *body, struct s3_meta *m,
+    struct s3_error *err)
+{
+	struct body_sink sink;
+	struct s3_req q;
+	struct reply r;
+	char range[64];
+	size_t start = body->n;
+	int rc;
+
+	if (length == 0 || offset > UINT64_MAX - length) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->message, sizeof(err->message),
+		    "offset and length out of range");
+		return S3_EINVAL;
+	}
+	snprintf(range, sizeof(range), "bytes=%llu-%llu",
+	    (unsigned long long)offset,
+	    (unsigned long long)(offset + length - 1));
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.bucket = bucket;
+	q.key = key;
+	q.range = range;
+	reply_init(&r, m);
+	sink.body = body;
+	sink.room = length;
+	r.sink = sink_body;
+	r.sink_arg = &sink;
+	if (buf_reserve(body, length > 1048576 ? 1048576 : length) != 0) {
+		rc = S3_ENOMEM;
+		goto out;
+	}
+	rc = s3_do(c, &q, &r, err);
+	if (rc != 0)
+		goto out;
+	if (r.status == 206) {
+		if (!r.range_total_known) {
+			rc = S3_EPROTO;
+			snprintf(err->message, sizeof(err->message), "a partial "
+			    "answer without a usable Content-Range");
+			goto out;
+		}
+		m->size = r.range_total;
+	} else if (r.status == 200) {
+		/* The whole object came (the server ignored Range). */
+		if (offset > 0) {
+			rc = S3_EPROTO;
+			snprintf(err->message, sizeof(err->message), "the "
+			    "server ignored the Range header");
+			goto out;
+		}
+		m->size = m->content_length;
+	} else if (r.status == 416) {
+		/* Past the end, or an empty object: its size tells which. */
+		buf_free(&r.errbody);
+		rc = s3_head_object(c, bucket, key, m, err);
+		if (rc == 0 && !(m->size == 0 && offset == 0))
+			rc = S3_ERANGE;
+		body->n = start;
+		return rc;
+	} else {
+		rc = s3_failure(&r, err);
+		goto out;
+	}
+	if (body->n - start != m->content_length && m->content_length != 0) {
+		rc = S3_EPROTO;
+		snprintf(err->message, sizeof(err->message), "the body "
+		    "length does not match Content-Length");
+	}
+out:
+	if (rc != 0)
+		body->n = start;
+	buf_free(&r.errbody);
+	return rc;
+}
+
+/* A listing as it streams in: items go straight into the listing. */
+struct list_sink {
+	struct s3xml		 x;
+	struct s3_listing	*l;
+	int			 err;
+};
+
+static int
+pool_add(struct s3_listing *l, const char *p, size_t n, struct s3_span *sp)
+{
+	sp->off = l->pool.n;
+	sp->len = n;
+	if (buf_add(&l->pool, p, n) != 0)
+		return -1;
+	return 0;
+}
+
+static struct s3_item *
+new_item(struct s3_listing *l)
+{
+	struct s3_item *ni;
+	size_t cap;
+
+	if (l->nitems == l->itemcap) {
+		cap = l->itemcap ? l->itemcap * 2 : 64;
+		if (cap > S3_MAX_LIST_KEYS * 2)
+			cap = S3_MAX_LIST_KEYS * 2;
+		if (cap <= l->itemcap)
+			return NULL;	/* more than any page holds */
+		if ((ni = realloc(l->items, cap * sizeof(*ni))) == NULL)
+			return NULL;
+		l->items = ni;
+		l->itemcap = cap;
+	}
+	ni = &l->items[l->nitems++];
+	memset(ni, 0, sizeof(*ni));
+	return ni;
+}
+
+static void
+set_date(char out[21], struct slice v)
+{
+	time_t t;
+
+	if (time_parse(v.p, v.n, &t) == 0)
+		time_iso8601(out, t);
+	else
+		out[0] = '\0';
+}
+
+static int
+on_bucket(void *arg, const struct s3xml_bucket *b)
+{
+	struct list_sink *s = arg;
+	struct s3_item *it;
+	struct s3_span sp;
+
+	if ((it = new_item(s->l)) == NULL ||
+	    pool_add(s->l, b->name.p, b->name.n, &sp) != 0)
+		return 1;
+	it->off = sp.off;
+	it->len = sp.len;
+	set_date(it->date, b->creation_date);
+	return 0;
+}
+
+static int
+on_object(void *arg, const struct s3xml_object *o)
+{
+	struct list_sink *s = arg;
+	struct s3_item *it;
+	struct s3_span sp;
+
+	/* Keys reach JSON; a key that is not UTF-8 cannot be shown. */
+	if (!utf8_valid(o->key.p, o->key.n))
+		return 0;
+	if ((it = new_item(s->l)) == NULL ||
+	    pool_add(s->l, o->key.p, o->key.n, &sp) != 0)
+		return 1;
+	it->off = sp.off;
+	it->len = sp.len;
+	it->size = o->size;
+	set_date(it->date, o->last_modified);
+	copy_field(it->etag, sizeof(it->etag), o->etag);
+	copy_field(it->storage_class, sizeof(it->storage_class),
+	    o->storage_class);
+	return 0;
+}
+
+static int
+on_prefix(void *arg, struct slice p)
+{
+	struct list_sink *s = arg;
+	struct s3_listing *l = s->l;
+	struct s3_span *np;
+	size_t cap;
+
+	if (!utf8_valid(p.p, p.n))
+		return 0;
+	if (l->nprefixes == l->prefixcap) {
+		cap = l->prefixcap ? l->prefixcap * 2 : 16;
+		if (cap > S3_MAX_LIST_KEYS * 2)
+			return 1;
+		if ((np = realloc(l->prefixes, cap * sizeof(*np))) == NULL)
+			return 1;
+		l->prefixes = np;
+		l->prefixcap = cap;
+	}
+	return pool_add(l, p.p, p.n, &l->prefixes[l->nprefixes++]);
+}
+
+static const struct s3xml_handler list_handler = {
+	on_bucket, on_object, on_prefix
+};
+
+static int
+sink_xml(void *arg, const char *p, size_t n)
+{
+	struct list_sink *s = arg;
+
+	s->err = s3xml_feed(&s->x, p, n);
+	return s->err != 0;
+}
+
+/* Runs a listing request; the reply streams into l. */
+static int
+list_run(struct s3_client *c, const struct s3_req *q, int expect,
+    unsigned flags, struct s3_listing *l, struct s3_error *err)
+{
+	struct list_sink *s;
+	struct reply r;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return S3_ENOMEM;
+	s->l = l;
+	s3xml_init(&s->x, expect, flags, &list_handler, s);
+	reply_init(&r, NULL);
+	r.sink = sink_xml;
+	r.sink_arg = s;
+	rc = s3_do(c, q, &r, err);
+	if (rc == S3_EPROTO && s->err != 0)
+		snprintf(err->message, sizeof(err->message), "the listing is "
+		    "not valid: %s", s3xml_strerror(s->err));
+	if (rc != 0)
+		goto out;
+	if (r.status < 200 || r.status >= 300) {
+		rc = s3_failure(&r, err);
+		goto out;
+	}
+	if ((s->err = s3xml_finish(&s->x)) != 0 || s->x.doc != expect) {
+		rc = S3_EPROTO;
+		snprintf(err->message, sizeof(err->message), "the listing is "
+		    "not valid: %s", s->err ? s3xml_strerror(s->err) :
+		    "unexpected document");
+		goto out;
+	}
+	if (expect == S3XML_LIST) {
+		l->is_truncated = s->x.list.is_truncated;
+		if (s->x.list.present & S3XML_L_NEXT_TOKEN) {
+			l->has_next = 1;
+			if (pool_add(l, s->x.list.next_token,
+			    strlen(s->x.list.next_token), &l->next_token) != 0)
+				rc = S3_ENOMEM;
+		}
+	}
+out:
+	buf_free(&r.errbody);
+	free(s);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_list_buckets(struct s3_client *c, struct s3_listing *l,
+    struct s3_error *err)
+{
+	struct s3_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	return list_run(c, &q, S3XML_BUCKETS, 0, l, err);
+}
+
+/* see s3.h */
+int
+s3_list_objects(struct s3_client *c, const struct s3_list_params *p,
+    struct s3_listing *l, struct s3_error *err)
+{
+	struct url_param qp[7];
+	struct s3_req q;
+	char maxkeys[16];
+	size_t n = 0;
+
+	snprintf(maxkeys, sizeof(maxkeys), "%u", p->max_keys);
+	qp[n].name = SLICE_LIT("list-type");
+	qp[n++].value = SLICE_LIT("2");
+	/* Keys come back percent-encoded: any key survives XML 1.0. */
+	qp[n].name = SLICE_LIT("encoding-type");
+	qp[n++].value = SLICE_LIT("url");
+	qp[n].name = SLICE_LIT("max-keys");
+	qp[n++].value = slice_cstr(maxkeys);
+	if (p->prefix.n > 0) {
+		qp[n].name = SLICE_LIT("prefix");
+		qp[n++].value = p->prefix;
+	}
+	if (p->delimiter.n > 0) {
+		qp[n].name = SLICE_LIT("delimiter");
+		qp[n++].value = p->delimiter;
+	}
+	if (p->token.n > 0) {
+		qp[n].name = SLICE_LIT("continuation-token");
+		qp[n++].value = p->token;
+	}
+	if (p->start_after.n > 0) {
+		qp[n].name = SLICE_LIT("start-after");
+		qp[n++].value = p->start_after;
+	}
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.bucket = p->bucket;
+	q.params = qp;
+	q.nparams = n;
+	return list_run(c, &q, S3XML_LIST, S3XML_URL, l, err);
+}

@@ -1,0 +1,1128 @@
+/*
+ * tools.c - the read tools; see tools.h.
+ *
+ * Every handler works in three steps: validate the arguments (an
+ * InvalidArgument result names the argument), call S3, then write the
+ * result.  Nothing is written before the S3 calls are done, so an error
+ * or a cancellation never leaves half a result behind.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "tls.h"
+#include "tools.h"
+#include "url.h"
+
+/* Base64 is written in pieces of this many input bytes (a multiple of 3). */
+#define B64_PIECE	(48u * 1024)
+/* Text bodies are written in pieces of about this many bytes. */
+#define TEXT_PIECE	(64u * 1024)
+
+enum argid {
+	A_BUCKET, A_KEY, A_PREFIX, A_DELIMITER, A_MAX_KEYS, A_TOKEN,
+	A_START_AFTER, A_OFFSET, A_LENGTH, A_CONNECTION, A_COUNT
+};
+
+enum argtype { T_STRING, T_INTEGER };
+
+struct argdef {
+	const char	*name;
+	enum argtype	 type;
+	int64_t		 min;	/* strings: bytes */
+	int64_t		 max;
+};
+
+/* Bounds as the input schemas of catalog.c state them. */
+static const struct argdef argdefs[A_COUNT] = {
+	[A_BUCKET] = { "bucket", T_STRING, S3_MIN_BUCKET_BYTES,
+	    S3_MAX_BUCKET_BYTES },
+	[A_KEY] = { "key", T_STRING, 1, S3_MAX_KEY_BYTES },
+	[A_PREFIX] = { "prefix", T_STRING, 0, S3_MAX_KEY_BYTES },
+	[A_DELIMITER] = { "delimiter", T_STRING, 0, 16 },
+	[A_MAX_KEYS] = { "max_keys", T_INTEGER, 1, S3_MAX_LIST_KEYS },
+	[A_TOKEN] = { "continuation_token", T_STRING, 1, 4096 },
+	[A_START_AFTER] = { "start_after", T_STRING, 0, S3_MAX_KEY_BYTES },
+	[A_OFFSET] = { "offset", T_INTEGER, 0, INT64_MAX },
+	[A_LENGTH] = { "length", T_INTEGER, 1, INT64_MAX },
+	[A_CONNECTION] = { "connection", T_STRING, 1, CONFIG_NAME_BYTES - 1 },
+};
+
+#define BIT(a)	(1u << (a))
+
+/* Which arguments each tool takes, and which it requires. */
+static const struct {
+	unsigned	takes;
+	unsigned	needs;
+} toolargs[TOOL_COUNT] = {
+	[TOOL_LIST_BUCKETS] = { BIT(A_CONNECTION), 0 },
+	[TOOL_LIST_OBJECTS] = { BIT(A_BUCKET) | BIT(A_PREFIX) |
+	    BIT(A_DELIMITER) | BIT(A_MAX_KEYS) | BIT(A_TOKEN) |
+	    BIT(A_START_AFTER) | BIT(A_CONNECTION), BIT(A_BUCKET) },
+	[TOOL_GET_OBJECT] = { BIT(A_BUCKET) | BIT(A_KEY) | BIT(A_OFFSET) |
+	    BIT(A_LENGTH) | BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
+	[TOOL_GET_OBJECT_METADATA] = { BIT(A_BUCKET) | BIT(A_KEY) |
+	    BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
+	[TOOL_LIST_CONNECTIONS] = { 0, 0 },
+};
+
+struct args {
+	unsigned	 have;
+	struct buf	 str[A_COUNT];
+	int64_t		 num[A_COUNT];
+};
+
+/* One call: what a handler needs besides its arguments. */
+struct call {
+	struct tools			*t;
+	const struct catalog_entry	*e;
+	const struct config_conn	*conn;
+	struct s3_client		*client;
+	struct args			 a;
+	struct jsonw			*w;
+	struct jsonrpc_writer		*out;
+	struct buf			 sc;	/* structuredContent */
+	struct buf			 text;	/* compact text */
+	int				 canceled;
+};
+
+static struct slice
+arg(const struct call *c, enum argid id)
+{
+	struct slice s = { "", 0 };
+
+	if (c->a.have & BIT(id)) {
+		s.p = c->a.str[id].p;
+		s.n = c->a.str[id].n;
+	}
+	return s;
+}
+
+/* Writes an isError result: "<code>: <message>". */
+static void
+write_error(struct call *c, const char *code, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void
+write_error(struct call *c, const char *code, const char *fmt, ...)
+{
+	struct buf msg;
+	va_list ap;
+	char tmp[2048];
+
+	buf_init(&msg, 0);
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	buf_adds(&msg, code);
+	buf_adds(&msg, ": ");
+	buf_adds(&msg, tmp);
+
+	jsonw_begin_object(c->w);
+	jsonw_key(c->w, "content");
+	jsonw_begin_array(c->w);
+	jsonw_begin_object(c->w);
+	jsonw_kstr(c->w, "type", "text");
+	/* Messages quote keys; a key that is not UTF-8 cannot be here. */
+	if (utf8_valid(msg.p, msg.n))
+		jsonw_kstring(c->w, "text", msg.p, msg.n);
+	else
+		jsonw_kstr(c->w, "text", code);
+	jsonw_end_object(c->w);
+	jsonw_end_array(c->w);
+	jsonw_kbool(c->w, "isError", 1);
+	jsonw_end_object(c->w);
+	buf_free(&msg);
+}
+
+/* Appends s with control characters shown as escapes, for text lines. */
+static void
+text_safe(struct buf *b, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '\n')
+			buf_adds(b, "\\n");
+		else if (ch == '\t')
+			buf_adds(b, "\\t");
+		else if (ch == '\r')
+			buf_adds(b, "\\r");
+		else if (ch < 0x20 || ch == 0x7f)
+			buf_addf(b, "\\x%02x", ch);
+		else
+			buf_addc(b, (char)ch);
+	}
+}
+
+/* ---- arguments ------------------------------------------------------ */
+
+static int
+valid_bucket(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)p[i]) && p[i] != '.' &&
+		    p[i] != '-' && p[i] != '_')
+			return 0;
+	return 1;
+}
+
+static void
+list_taken(struct buf *b, unsigned takes)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < A_COUNT; i++) {
+		if (!(takes & BIT(i)))
+			continue;
+		buf_addf(b, "%s%s", first ? "" : ", ", argdefs[i].name);
+		first = 0;
+	}
+	if (first)
+		buf_adds(b, "no arguments");
+}
+
+/* 0, or -1 after writing an InvalidArgument result. */
+static int
+parse_args(struct call *c, const struct json *j, int obj)
+{
+	const struct argdef *d;
+	struct buf names;
+	unsigned takes = toolargs[c->e->id].takes;
+	unsigned needs = toolargs[c->e->id].needs;
+	struct slice raw;
+	size_t i;
+	int k, v, rc;
+
+	for (i = 0; i < A_COUNT; i++)
+		buf_init(&c->a.str[i], (size_t)argdefs[i].max + 1);
+	c->a.have = 0;
+	for (k = obj >= 0 ? json_child(j, obj) : -1; k >= 0;
+	    k = json_next(j, k)) {
+		v = k + 1;
+		for (i = 0; i < A_COUNT; i++)
+			if ((takes & BIT(i)) && json_streq(j, k, argdefs[i].name))
+				break;
+		if (i == A_COUNT) {
+			raw = json_raw(j, k);
+			buf_init(&names, 0);
+			list_taken(&names, takes);
+			write_error(c, "InvalidArgument", "unknown argument "
+			    "%.*s; %s takes %s", (int)(raw.n > 80 ? 80 : raw.n),
+			    raw.p, c->e->name, names.p);
+			buf_free(&names);
+			return -1;
+		}
+		d = &argdefs[i];
+		/* Clients often send null for an optional argument. */
+		if (json_type(j, v) == JSON_NULL)
+			continue;
+		if (d->type == T_INTEGER) {
+			rc = json_int64(j, v, &c->a.num[i]);
+			if (rc != 0 || c->a.num[i] < d->min ||
+			    c->a.num[i] > d->max) {
+				if (d->max == INT64_MAX)
+					write_error(c, "InvalidArgument", "%s must "
+					    "be an integer of at least %lld",
+					    d->name, (long long)d->min);
+				else
+					write_error(c, "InvalidArgument", "%s must "
+					    "be an integer from %lld to %lld",
+					    d->name, (long long)d->min,
+					    (long long)d->max);
+				return -1;
+			}
+		} else {
+			if (json_type(j, v) != JSON_STRING) {
+				write_error(c, "InvalidArgument", "%s must be a "
+				    "string", d->name);
+				return -1;
+			}
+			rc = json_decode(j, v, &c->a.str[i]);
+			if (rc != 0 || c->a.str[i].n < (size_t)d->min ||
+			    c->a.str[i].n > (size_t)d->max) {
+				write_error(c, "InvalidArgument", "%s must be "
+				    "%lld to %lld bytes long", d->name,
+				    (long long)d->min, (long long)d->max);
+				return -1;
+			}
+			if (memchr(c->a.str[i].p, '\0', c->a.str[i].n)) {
+				write_error(c, "InvalidArgument", "%s must not "
+				    "contain a NUL character", d->name);
+				return -1;
+			}
+		}
+		c->a.have |= BIT(i);
+	}
+	for (i = 0; i < A_COUNT; i++) {
+		if ((needs & BIT(i)) && !(c->a.have & BIT(i))) {
+			write_error(c, "InvalidArgument", "%s is required",
+			    argdefs[i].name);
+			return -1;
+		}
+	}
+	if ((c->a.have & BIT(A_BUCKET)) && !valid_bucket(c->a.str[A_BUCKET].p,
+	    c->a.str[A_BUCKET].n)) {
+		write_error(c, "InvalidArgument", "bucket \"%s\" is not a "
+		    "bucket name: use letters, digits, '.', '-' and '_'",
+		    c->a.str[A_BUCKET].p);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_args(struct args *a)
+{
+	size_t i;
+
+	for (i = 0; i < A_COUNT; i++)
+		buf_free(&a->str[i]);
+}
+
+/* ---- S3 errors -------------------------------------------------------- */
+
+static const struct {
+	const char	*code;
+	const char	*hint;
+} hints[] = {
+	{ "NoSuchKey", "Check the key with s3_list_objects: keys are "
+	    "case-sensitive and include the whole path." },
+	{ "NoSuchBucket", "Check the bucket name with s3_list_buckets." },
+	{ "AccessDenied", "These credentials may not read this bucket or "
+	    "key; try another prefix or ask for access." },
+	{ "SignatureDoesNotMatch", "The secret key does not match the access "
+	    "key id (check AWS_SECRET_ACCESS_KEY), or the clock is off." },
+	{ "InvalidAccessKeyId", "The access key id is unknown to the server; "
+	    "check AWS_ACCESS_KEY_ID." },
+	{ "PermanentRedirect", "The bucket is in another region; set "
+	    "AWS_REGION to it." },
+	{ "AuthorizationHeaderMalformed", "The region does not match the "
+	    "bucket's; set AWS_REGION to the bucket's region." },
+	{ "SlowDown", "The server asks to slow down; retry in a moment." },
+	{ "ServiceUnavailable", "The server is busy; retry in a moment." },
+	{ "InternalError", "The server failed; retry in a moment." },
+	{ "RequestTimeTooSkewed", "The local clock is off; fix the system "
+	    "time." },
+	{ "ExpiredToken", "The session token expired; refresh the "
+	    "credentials." },
+	{ "InvalidToken", "The session token is invalid; check "
+	    "AWS_SESSION_TOKEN." },
+};
+
+/* A code for a reply with no error document (HEAD, or an empty body). */
+static const char *
+status_code(int status)
+{
+	switch (status) {
+	case 301:
+		return "PermanentRedirect";
+	case 400:
+		return "BadRequest";
+	case 403:
+		return "AccessDenied";
+	case 404:
+		return "NotFound";
+	case 405:
+		return "MethodNotAllowed";
+	case 412:
+		return "PreconditionFailed";
+	case 500:
+		return "InternalError";
+	case 503:
+		return "ServiceUnavailable";
+	default:
+		return status >= 500 ? "InternalError" : "BadRequest";
+	}
+}
+
+static void
+write_s3_error(struct call *c, int rc, const struct s3_error *err)
+{
+	struct buf m;
+	const char *code, *hint = NULL;
+	size_t i;
+	long secs = (long)(c->conn->timeout_ms / 1000);
+
+	buf_init(&m, 0);
+	switch (rc) {
+	case S3_ETIMEOUT:
+		code = "Timeout";
+		buf_addf(&m, "%s (no answer within S3_TIMEOUT, %lld ms). "
+		    "Check that %s is up and reachable, or raise S3_TIMEOUT.",
+		    err->message[0] ? err->message : "the request timed out",
+		    (long long)c->conn->timeout_ms, c->conn->endpoint ?
+		    c->conn->endpoint : c->conn->host);
+		(void)secs;
+		break;
+	case S3_ENET:
+		code = "NetworkError";
+		buf_addf(&m, "%s (endpoint %s). Check S3_ENDPOINT and that "
+		    "the server is running and reachable.", err->message[0] ?
+		    err->message : "the connection failed", c->conn->endpoint ?
+		    c->conn->endpoint : c->conn->host);
+		break;
+	case S3_ETLS:
+		code = "TLSError";
+		buf_addf(&m, "%s (endpoint %s). The server's certificate must "
+		    "be valid for its host name and signed by a CA in the "
+		    "bundle (AWS_CA_BUNDLE or SSL_CERT_FILE).", err->message[0] ?
+		    err->message : "the TLS handshake failed", c->conn->endpoint ?
+		    c->conn->endpoint : c->conn->host);
+		break;
+	case S3_EPROTO:
+		code = "BadResponse";
+		buf_addf(&m, "the server's reply could not be read: %s",
+		    err->message[0] ? err->message : "malformed reply");
+		break;
+	case S3_ENOCREDS:
+		code = "NoCredentials";
+		buf_adds(&m, "no credentials are configured: set "
+		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
+		    "AWS_SESSION_TOKEN for temporary credentials).");
+		break;
+	case S3_ENOMEM:
+		code = "InternalError";
+		buf_adds(&m, "out of memory");
+		break;
+	case S3_EINVAL:
+		code = "InvalidArgument";
+		buf_adds(&m, err->message[0] ? err->message :
+		    "this bucket or key cannot be addressed");
+		break;
+	default:
+		code = err->code[0] ? err->code : status_code(err->status);
+		if (err->message[0])
+			buf_addf(&m, "%s", err->message);
+		else if (strcmp(code, "NoSuchKey") == 0)
+			buf_adds(&m, "The specified key does not exist.");
+		else if (strcmp(code, "NoSuchBucket") == 0)
+			buf_adds(&m, "The specified bucket does not exist.");
+		else
+			buf_addf(&m, "the request failed");
+		if (m.n > 0 && m.p[m.n - 1] != '.')
+			buf_addc(&m, '.');
+		buf_addf(&m, " (HTTP %d", err->status);
+		if (err->request_id[0])
+			buf_addf(&m, ", request id %s", err->request_id);
+		buf_adds(&m, ")");
+		if (err->region[0])
+			buf_addf(&m, " The bucket is in region %s.",
+			    err->region);
+		for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+			if (strcmp(code, hints[i].code) == 0)
+				hint = hints[i].hint;
+		if (hint != NULL)
+			buf_addf(&m, " Hint: %s", hint);
+		break;
+	}
+	write_error(c, code, "%s", m.p ? m.p : "");
+	buf_free(&m);
+}
+
+/* A failed S3 call: an error result, or nothing when it was cancelled. */
+static void
+s3_fail(struct call *c, int rc, const struct s3_error *err)
+{
+	if (rc == S3_ECANCELED)
+		c->canceled = 1;
+	else
+		write_s3_error(c, rc, err);
+}
+
+/* ---- result writing ---------------------------------------------------- */
+
+/* Starts a success result: {"content":[ <the text block> */
+static void
+begin_result(struct call *c)
+{
+	jsonw_begin_object(c->w);
+	jsonw_key(c->w, "content");
+	jsonw_begin_array(c->w);
+	jsonw_begin_object(c->w);
+	jsonw_kstr(c->w, "type", "text");
+	if (c->t->cfg->text_format == CONFIG_TEXT_JSON)
+		jsonw_kstring(c->w, "text", c->sc.p, c->sc.n);
+	else
+		jsonw_kstring(c->w, "text", c->text.p, c->text.n);
+	jsonw_end_object(c->w);
+}
+
+/* Ends it: ], "structuredContent": {...} } */
+static void
+end_result(struct call *c)
+{
+	jsonw_end_array(c->w);
+	jsonw_kraw(c->w, "structuredContent", c->sc.p, c->sc.n);
+	jsonw_end_object(c->w);
+}
+
+static void
+write_result(struct call *c)
+{
+	begin_result(c);
+	end_result(c);
+}
+
+/* Writes n bytes of p as a JSON string, in pieces, draining as it goes. */
+static void
+write_long_string(struct call *c, const char *p, size_t n, int b64)
+{
+	struct buf piece;
+	size_t off, len;
+
+	jsonw_string_begin(c->w);
+	buf_init(&piece, 0);
+	for (off = 0; off < n; off += len) {
+		if (b64) {
+			len = n - off > B64_PIECE ? B64_PIECE : n - off;
+			buf_reset(&piece);
+			/* Out of memory: the writer's sticky error ends it. */
+			if (base64_encode(&piece, p + off, len) != 0) {
+				jsonw_string_part(c->w, "\xff", 1);
+				break;
+			}
+			jsonw_string_part(c->w, piece.p, piece.n);
+		} else {
+			len = n - off > TEXT_PIECE ? TEXT_PIECE : n - off;
+			/* Pieces end on characters: the body is valid UTF-8. */
+			if (off + len < n)
+				len = utf8_boundary(p + off, len);
+			if (len == 0)
+				len = n - off;
+			jsonw_string_part(c->w, p + off, len);
+		}
+		if (jsonrpc_writer_drain(c->out) == 0)
+			jsonw_rebase(c->w);
+	}
+	jsonw_string_end(c->w);
+	buf_free(&piece);
+}
+
+/* Opens the structuredContent writer. */
+static void
+sc_begin(struct call *c, struct jsonw *sw)
+{
+	jsonw_init(sw, &c->sc);
+	jsonw_begin_object(sw);
+}
+
+/* ---- the tools ----------------------------------------------------------- */
+
+static void
+tool_list_connections(struct call *c)
+{
+	const struct config *cfg = c->t->cfg;
+	const struct config_conn *k;
+	struct jsonw sw;
+	size_t i;
+
+	sc_begin(c, &sw);
+	jsonw_key(&sw, "connections");
+	jsonw_begin_array(&sw);
+	buf_addf(&c->text, "%zu connection%s:\n", cfg->nconns,
+	    cfg->nconns == 1 ? "" : "s");
+	for (i = 0; i < cfg->nconns; i++) {
+		k = &cfg->conns[i];
+		jsonw_begin_object(&sw);
+		jsonw_kstr(&sw, "name", k->name);
+		jsonw_kstr(&sw, "region", k->region);
+		if (k->endpoint != NULL)
+			jsonw_kstr(&sw, "endpoint", k->endpoint);
+		jsonw_kbool(&sw, "path_style", k->path_style);
+		jsonw_kbool(&sw, "default", i == cfg->default_conn);
+		jsonw_end_object(&sw);
+		buf_addf(&c->text, "%s%s  region %s  %s  %s-style\n", k->name,
+		    i == cfg->default_conn ? " (default)" : "", k->region,
+		    k->endpoint ? k->endpoint : "AWS", k->path_style ?
+		    "path" : "virtual-hosted");
+	}
+	jsonw_end_array(&sw);
+	jsonw_kstr(&sw, "default_connection",
+	    cfg->conns[cfg->default_conn].name);
+	jsonw_kuint(&sw, "count", cfg->nconns);
+	jsonw_end_object(&sw);
+	write_result(c);
+}
+
+static void
+tool_list_buckets(struct call *c)
+{
+	struct s3_listing l;
+	struct s3_error err;
+	struct jsonw sw;
+	size_t i;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	buf_init(&l.pool, 0);
+	if ((rc = s3_list_buckets(c->client, &l, &err)) != 0) {
+		s3_fail(c, rc, &err);
+		s3_listing_free(&l);
+		return;
+	}
+	sc_begin(c, &sw);
+	jsonw_key(&sw, "buckets");
+	jsonw_begin_array(&sw);
+	buf_addf(&c->text, "%zu bucket%s:\n", l.nitems,
+	    l.nitems == 1 ? "" : "s");
+	for (i = 0; i < l.nitems; i++) {
+		jsonw_begin_object(&sw);
+		jsonw_kstring(&sw, "name", S3_POOL(&l, l.items[i]),
+		    l.items[i].len);
+		if (l.items[i].date[0])
+			jsonw_kstr(&sw, "creation_date", l.items[i].date);
+		jsonw_end_object(&sw);
+		buf_addf(&c->text, "%-20s  ", l.items[i].date[0] ?
+		    l.items[i].date : "-");
+		text_safe(&c->text, S3_POOL(&l, l.items[i]), l.items[i].len);
+		buf_addc(&c->text, '\n');
+	}
+	jsonw_end_array(&sw);
+	jsonw_kuint(&sw, "count", l.nitems);
+	jsonw_end_object(&sw);
+	write_result(c);
+	s3_listing_free(&l);
+}
+
+static void
+tool_list_objects(struct call *c)
+{
+	struct s3_list_params p;
+	struct s3_listing l;
+	struct s3_error err;
+	struct jsonw sw;
+	const struct s3_item *it;
+	size_t i;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.bucket = arg(c, A_BUCKET);
+	p.prefix = arg(c, A_PREFIX);
+	p.delimiter = arg(c, A_DELIMITER);
+	p.token = arg(c, A_TOKEN);
+	p.start_after = arg(c, A_START_AFTER);
+	p.max_keys = (c->a.have & BIT(A_MAX_KEYS)) ?
+	    (unsigned)c->a.num[A_MAX_KEYS] : S3_MAX_LIST_KEYS;
+
+	memset(&l, 0, sizeof(l));
+	buf_init(&l.pool, 0);
+	if ((rc = s3_list_objects(c->client, &p, &l, &err)) != 0) {
+		s3_fail(c, rc, &err);
+		s3_listing_free(&l);
+		return;
+	}
+
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", p.bucket.p, p.bucket.n);
+	if (p.prefix.n > 0)
+		jsonw_kstring(&sw, "prefix", p.prefix.p, p.prefix.n);
+	if (p.delimiter.n > 0)
+		jsonw_kstring(&sw, "delimiter", p.delimiter.p, p.delimiter.n);
+	jsonw_key(&sw, "objects");
+	jsonw_begin_array(&sw);
+	buf_adds(&c->text, "s3://");
+	buf_add(&c->text, p.bucket.p, p.bucket.n);
+	buf_addc(&c->text, '/');
+	text_safe(&c->text, p.prefix.p, p.prefix.n);
+	buf_addf(&c->text, ": %zu object%s, %zu common prefix%s%s\n",
+	    l.nitems, l.nitems == 1 ? "" : "s", l.nprefixes,
+	    l.nprefixes == 1 ? "" : "es", l.is_truncated ? " (more follow)" :
+	    "");
+	for (i = 0; i < l.nitems; i++) {
+		it = &l.items[i];
+		jsonw_begin_object(&sw);
+		jsonw_kstring(&sw, "key", S3_POOL(&l, *it), it->len);
+		jsonw_kuint(&sw, "size", it->size);
+		if (it->date[0])
+			jsonw_kstr(&sw, "last_modified", it->date);
+		if (it->etag[0])
+			jsonw_kstr(&sw, "etag", it->etag);
+		if (it->storage_class[0])
+			jsonw_kstr(&sw, "storage_class", it->storage_class);
+		jsonw_end_object(&sw);
+		buf_addf(&c->text, "%-20s %12llu  ", it->date[0] ? it->date :
+		    "-", (unsigned long long)it->size);
+		text_safe(&c->text, S3_POOL(&l, *it), it->len);
+		buf_addc(&c->text, '\n');
+	}
+	jsonw_end_array(&sw);
+	jsonw_key(&sw, "common_prefixes");
+	jsonw_begin_array(&sw);
+	for (i = 0; i < l.nprefixes; i++) {
+		jsonw_string(&sw, S3_POOL(&l, l.prefixes[i]),
+		    l.prefixes[i].len);
+		buf_adds(&c->text, "PRE ");
+		text_safe(&c->text, S3_POOL(&l, l.prefixes[i]),
+		    l.prefixes[i].len);
+		buf_addc(&c->text, '\n');
+	}
+	jsonw_end_array(&sw);
+	jsonw_kuint(&sw, "count", l.nitems);
+	jsonw_kbool(&sw, "is_truncated", l.is_truncated);
+	if (l.is_truncated && l.has_next) {
+		jsonw_kstring(&sw, "next_continuation_token",
+		    S3_POOL(&l, l.next_token), l.next_token.len);
+		buf_adds(&c->text, "More follows: call s3_list_objects again "
+		    "with continuation_token \"");
+		buf_add(&c->text, S3_POOL(&l, l.next_token), l.next_token.len);
+		buf_adds(&c->text, "\".\n");
+	} else
+		buf_adds(&c->text, "End of listing.\n");
+	jsonw_end_object(&sw);
+	write_result(c);
+	s3_listing_free(&l);
+}
+
+/* Writes the fields HeadObject and GetObject share. */
+static void
+meta_fields(struct jsonw *sw, const struct s3_meta *m)
+{
+	const char *p, *end;
+	size_t nl;
+
+	if (m->content_type[0])
+		jsonw_kstr(sw, "content_type", m->content_type);
+	if (m->last_modified[0])
+		jsonw_kstr(sw, "last_modified", m->last_modified);
+	if (m->etag[0])
+		jsonw_kstr(sw, "etag", m->etag);
+	jsonw_key(sw, "metadata");
+	jsonw_begin_object(sw);
+	p = m->user.p;
+	end = p ? p + m->user.n : p;
+	while (p != NULL && p < end) {
+		nl = strlen(p);
+		jsonw_keyn(sw, p, nl);
+		p += nl + 1;
+		nl = strlen(p);
+		jsonw_string(sw, p, nl);
+		p += nl + 1;
+	}
+	jsonw_end_object(sw);
+}
+
+static void
+tool_get_object_metadata(struct call *c)
+{
+	struct s3_meta m;
+	struct s3_error err;
+	struct jsonw sw;
+	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	if ((rc = s3_head_object(c->client, b, k, &m, &err)) != 0) {
+		s3_fail(c, rc, &err);
+		s3_meta_free(&m);
+		return;
+	}
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", b.p, b.n);
+	jsonw_kstring(&sw, "key", k.p, k.n);
+	jsonw_kuint(&sw, "size", m.size);
+	jsonw_kuint(&sw, "content_length", m.size);
+	meta_fields(&sw, &m);
+	if (m.storage_class[0])
+		jsonw_kstr(&sw, "storage_class", m.storage_class);
+	if (m.version_id[0])
+		jsonw_kstr(&sw, "version_id", m.version_id);
+	if (m.cache_control[0])
+		jsonw_kstr(&sw, "cache_control", m.cache_control);
+	if (m.content_encoding[0])
+		jsonw_kstr(&sw, "content_encoding", m.content_encoding);
+	if (m.content_disposition[0])
+		jsonw_kstr(&sw, "content_disposition", m.content_disposition);
+	jsonw_end_object(&sw);
+
+	buf_adds(&c->text, "s3://");
+	buf_add(&c->text, b.p, b.n);
+	buf_addc(&c->text, '/');
+	text_safe(&c->text, k.p, k.n);
+	buf_addf(&c->text, "\nsize: %llu bytes\ncontent type: %s\n"
+	    "last modified: %s\netag: %s\n", (unsigned long long)m.size,
+	    m.content_type[0] ? m.content_type : "-",
+	    m.last_modified[0] ? m.last_modified : "-",
+	    m.etag[0] ? m.etag : "-");
+	if (m.storage_class[0])
+		buf_addf(&c->text, "storage class: %s\n", m.storage_class);
+	if (m.version_id[0])
+		buf_addf(&c->text, "version id: %s\n", m.version_id);
+	if (m.nuser > 0) {
+		const char *p = m.user.p, *end = m.user.p + m.user.n;
+
+		buf_adds(&c->text, "metadata:\n");
+		while (p < end) {
+			buf_addf(&c->text, "  %s: ", p);
+			p += strlen(p) + 1;
+			text_safe(&c->text, p, strlen(p));
+			buf_addc(&c->text, '\n');
+			p += strlen(p) + 1;
+		}
+	}
+	write_result(c);
+	s3_meta_free(&m);
+}
+
+enum kind { K_TEXT, K_IMAGE, K_BINARY };
+
+/* The MIME type of an image we return as an image block, or NULL. */
+static const char *
+image_type(const char *ctype, const unsigned char *p, size_t n)
+{
+	static const char *const types[] = {
+		"image/png", "image/jpeg", "image/gif", "image/webp"
+	};
+	size_t i, tl;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		tl = strlen(types[i]);
+		if (strncmp(ctype, types[i], tl) == 0 &&
+		    (ctype[tl] == '\0' || ctype[tl] == ';'))
+			return types[i];
+	}
+	/* An untyped upload: trust the magic bytes. */
+	if (ctype[0] != '\0' && strcmp(ctype, "application/octet-stream") != 0 &&
+	    strcmp(ctype, "binary/octet-stream") != 0)
+		return NULL;
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return types[0];
+	if (n >= 3 && memcmp(p, "\xff\xd8\xff", 3) == 0)
+		return types[1];
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return types[2];
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return types[3];
+	return NULL;
+}
+
+/* 1: text by type, 0: binary by type, -1: untyped, look at the bytes. */
+static int
+text_by_type(const char *ctype)
+{
+	static const char *const textual[] = {
+		"text/", "application/json", "application/xml",
+		"application/javascript", "application/ecmascript",
+		"application/x-yaml", "application/yaml", "application/toml",
+		"application/x-sh", "application/x-csh", "application/sql",
+		"application/x-ndjson", "application/csv",
+		"application/x-www-form-urlencoded", "image/svg+xml",
+	};
+	const char *semi;
+	size_t i, n;
+
+	if (ctype[0] == '\0' || strcmp(ctype, "application/octet-stream") == 0 ||
+	    strcmp(ctype, "binary/octet-stream") == 0)
+		return -1;
+	for (i = 0; i < sizeof(textual) / sizeof(textual[0]); i++)
+		if (strncmp(ctype, textual[i], strlen(textual[i])) == 0)
+			return 1;
+	semi = strchr(ctype, ';');
+	n = semi ? (size_t)(semi - ctype) : strlen(ctype);
+	if ((n > 5 && memcmp(ctype + n - 5, "+json", 5) == 0) ||
+	    (n > 4 && memcmp(ctype + n - 4, "+xml", 4) == 0))
+		return 1;
+	return 0;
+}
+
+static void
+tool_get_object(struct call *c)
+{
+	const char *img;
+	struct s3_meta m, m2;
+	struct s3_error err;
+	struct jsonw sw;
+	struct buf body, uri;
+	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
+	uint64_t offset, length, max = c->t->cfg->max_get_size, len, next;
+	enum kind kind;
+	int rc, truncated, bytype;
+
+	offset = (c->a.have & BIT(A_OFFSET)) ? (uint64_t)c->a.num[A_OFFSET] : 0;
+	length = (c->a.have & BIT(A_LENGTH)) ? (uint64_t)c->a.num[A_LENGTH] :
+	    c->t->cfg->read_size;
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	buf_init(&body, 0);
+	buf_init(&uri, 0);
+
+	if (length > max) {
+		/* Say how large the object is, so the model can plan. */
+		rc = s3_head_object(c->client, b, k, &m, &err);
+		if (rc != 0 && rc != S3_ERESPONSE) {
+			s3_fail(c, rc, &err);
+			goto out;
+		}
+		if (rc == 0)
+			write_error(c, "SizeLimit", "length %llu is over the "
+			    "limit of %llu bytes one call may return "
+			    "(MCP_S3_MAX_GET_SIZE); the object has %llu bytes. "
+			    "Read it in windows of at most %llu bytes with "
+			    "offset and length, following next_offset, or "
+			    "fetch it outside the conversation with a presigned "
+			    "URL.", (unsigned long long)length,
+			    (unsigned long long)max, (unsigned long long)m.size,
+			    (unsigned long long)max);
+		else
+			write_s3_error(c, rc, &err);
+		goto out;
+	}
+
+	if ((rc = s3_get_object(c->client, b, k, offset, length, &body, &m,
+	    &err)) != 0) {
+		if (rc == S3_ERANGE)
+			write_error(c, "InvalidArgument", "offset %llu is at or "
+			    "past the end of the object, which has %llu bytes",
+			    (unsigned long long)offset,
+			    (unsigned long long)m.size);
+		else
+			s3_fail(c, rc, &err);
+		goto out;
+	}
+
+	kind = K_BINARY;
+	len = body.n;
+	img = offset == 0 ? image_type(m.content_type,
+	    (const unsigned char *)body.p, body.n) : NULL;
+	if (img != NULL) {
+		if (m.size > max) {
+			write_error(c, "SizeLimit", "the image has %llu bytes, "
+			    "over the limit of %llu bytes one call may return "
+			    "(MCP_S3_MAX_GET_SIZE); an image is returned whole "
+			    "or not at all. Raise MCP_S3_MAX_GET_SIZE or fetch "
+			    "it with a presigned URL.",
+			    (unsigned long long)m.size,
+			    (unsigned long long)max);
+			goto out;
+		}
+		if (body.n < m.size) {
+			/* The rest of the image, in a second ranged GET. */
+			memset(&m2, 0, sizeof(m2));
+			buf_init(&m2.user, S3_MAX_META_BYTES);
+			rc = s3_get_object(c->client, b, k, body.n,
+			    m.size - body.n, &body, &m2, &err);
+			s3_meta_free(&m2);
+			if (rc != 0) {
+				s3_fail(c, rc, &err);
+				goto out;
+			}
+		}
+		len = body.n;
+		kind = K_IMAGE;
+	} else {
+		bytype = text_by_type(m.content_type);
+		truncated = offset + body.n < m.size;
+		len = truncated ? utf8_boundary(body.p, body.n) : body.n;
+		if (bytype != 0 && (len > 0 || body.n == 0) &&
+		    memchr(body.p, '\0', len) == NULL && utf8_valid(body.p, len))
+			kind = K_TEXT;
+		else
+			len = body.n;
+	}
+	truncated = offset + len < m.size;
+	next = offset + len;
+
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", b.p, b.n);
+	jsonw_kstring(&sw, "key", k.p, k.n);
+	jsonw_kuint(&sw, "size", m.size);
+	meta_fields(&sw, &m);
+	jsonw_kuint(&sw, "offset", offset);
+	jsonw_kuint(&sw, "length", len);
+	jsonw_kbool(&sw, "truncated", truncated);
+	if (truncated)
+		jsonw_kuint(&sw, "next_offset", next);
+	jsonw_kbool(&sw, "is_base64", kind != K_TEXT);
+	jsonw_end_object(&sw);
+
+	buf_adds(&c->text, "s3://");
+	buf_add(&c->text, b.p, b.n);
+	buf_addc(&c->text, '/');
+	text_safe(&c->text, k.p, k.n);
+	buf_addf(&c->text, " (%s, %llu bytes", m.content_type[0] ?
+	    m.content_type : "no content type", (unsigned long long)m.size);
+	if (kind == K_IMAGE)
+		buf_adds(&c->text, "): the whole image follows.");
+	else if (len == m.size)
+		buf_addf(&c->text, "): all of it follows%s.", kind == K_TEXT ?
+		    " as text" : ", base64-encoded");
+	else
+		buf_addf(&c->text, "): bytes %llu to %llu follow%s.",
+		    (unsigned long long)offset,
+		    (unsigned long long)(len ? next - 1 : offset),
+		    kind == K_TEXT ? " as text" : ", base64-encoded");
+	if (truncated)
+		buf_addf(&c->text, " More follows: call again with offset "
+		    "%llu.", (unsigned long long)next);
+
+	begin_result(c);
+	if (len > 0 || kind == K_IMAGE) {
+		jsonw_begin_object(c->w);
+		if (kind == K_TEXT) {
+			jsonw_kstr(c->w, "type", "text");
+			jsonw_key(c->w, "text");
+			write_long_string(c, body.p, len, 0);
+		} else if (kind == K_IMAGE) {
+			jsonw_kstr(c->w, "type", "image");
+			jsonw_key(c->w, "data");
+			write_long_string(c, body.p, len, 1);
+			jsonw_kstr(c->w, "mimeType", img);
+		} else {
+			jsonw_kstr(c->w, "type", "resource");
+			jsonw_key(c->w, "resource");
+			jsonw_begin_object(c->w);
+			buf_adds(&uri, "s3://");
+			url_encode(&uri, b.p, b.n);
+			buf_addc(&uri, '/');
+			url_encode_path(&uri, k.p, k.n);
+			jsonw_kstring(c->w, "uri", uri.p, uri.n);
+			jsonw_kstr(c->w, "mimeType", m.content_type[0] ?
+			    m.content_type : "application/octet-stream");
+			jsonw_key(c->w, "blob");
+			write_long_string(c, body.p, len, 1);
+			jsonw_end_object(c->w);
+		}
+		jsonw_end_object(c->w);
+	}
+	end_result(c);
+out:
+	buf_free(&uri);
+	buf_free(&body);
+	s3_meta_free(&m);
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+/* see tools.h */
+int
+tools_init(struct tools *t, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	size_t i;
+	int need_tls = 0, rc;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = cfg;
+	for (i = 0; i < cfg->nconns; i++)
+		need_tls |= cfg->conns[i].tls;
+	if (need_tls) {
+		rc = tls_anchors_load(&t->anchors, cfg->ca_bundle);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot load trusted CA "
+			    "certificates from %s: %s", cfg->ca_bundle ?
+			    "AWS_CA_BUNDLE" : "https", cfg->ca_bundle ?
+			    cfg->ca_bundle : "the system bundle",
+			    tls_strerror(rc));
+			return -1;
+		}
+	}
+	for (i = 0; i < cfg->nconns; i++) {
+		if (s3_client_init(&t->clients[i], &cfg->conns[i],
+		    t->anchors) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* see tools.h */
+void
+tools_free(struct tools *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cfg->nconns; i++)
+		s3_client_free(&t->clients[i]);
+	tls_anchors_free(t->anchors);
+	t->anchors = NULL;
+}
+
+/* see tools.h */
+void
+tools_watch(struct tools *t, int fd, int (*on_input)(void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->cfg->nconns; i++)
+		s3_client_watch(&t->clients[i], fd, on_input, arg);
+}
+
+/* see tools.h */
+int
+tools_call(struct tools *t, const struct catalog_entry *e,
+    const struct json *j, int args, struct jsonw *w,
+    struct jsonrpc_writer *out)
+{
+	struct call c;
+	struct slice cn;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.e = e;
+	c.w = w;
+	c.out = out;
+	buf_init(&c.sc, 0);
+	buf_init(&c.text, 0);
+	c.conn = &t->cfg->conns[t->cfg->default_conn];
+	if (parse_args(&c, j, args) != 0)
+		goto done;
+	cn = arg(&c, A_CONNECTION);
+	c.conn = config_conn_find(t->cfg, cn.p, cn.n);
+	if (c.conn == NULL) {
+		struct buf names;
+
+		buf_init(&names, 0);
+		for (i = 0; i < t->cfg->nconns; i++)
+			buf_addf(&names, "%s%s", i ? ", " : "",
+			    t->cfg->conns[i].name);
+		c.conn = &t->cfg->conns[t->cfg->default_conn];
+		write_error(&c, "ConnectionNotFound", "no connection named "
+		    "\"%s\"; known connections: %s", c.a.str[A_CONNECTION].p,
+		    names.p);
+		buf_free(&names);
+		goto done;
+	}
+	c.client = &t->clients[c.conn - t->cfg->conns];
+
+	switch (e->id) {
+	case TOOL_LIST_BUCKETS:
+		tool_list_buckets(&c);
+		break;
+	case TOOL_LIST_OBJECTS:
+		tool_list_objects(&c);
+		break;
+	case TOOL_GET_OBJECT:
+		tool_get_object(&c);
+		break;
+	case TOOL_GET_OBJECT_METADATA:
+		tool_get_object_metadata(&c);
+		break;
+	case TOOL_LIST_CONNECTIONS:
+		tool_list_connections(&c);
+		break;
+	default:
+		write_error(&c, "InternalError", "tool not implemented");
+		break;
+	}
+done:
+	free_args(&c.a);
+	buf_free(&c.sc);
+	buf_free(&c.text);
+	return c.canceled ? TOOLS_ECANCELED : 0;
+}

@@ -1,0 +1,260 @@
+// sdk.test.mjs — build/mcp-s3 through the official MCP TypeScript SDK client
+// (Client + StdioClientTransport), against the RGW seeded by tests/peers/seed.sh.
+// Every structuredContent is checked against its tool's outputSchema with ajv
+// (besides the SDK's own check in callTool).
+//
+//   MCP_S3_TEST_ENDPOINT=http://127.0.0.1:PORT node tests/e2e/sdk.test.mjs
+//
+// Prints "ok NAME" / "FAIL NAME: why" and closes with "sdk.test.mjs: N passed, N failed".
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import Ajv from "ajv";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BIN = process.env.MCP_S3_BIN || path.join(ROOT, "build/mcp-s3");
+const EP = process.env.MCP_S3_TEST_ENDPOINT || process.argv[2];
+const AK = process.env.RGW_ACCESS_KEY || "MCPS3TESTACCESSKEY01";
+const SK = process.env.RGW_SECRET_KEY || "mcp-s3-test-secret-key-0123456789abcdef";
+const WAIT_MS = 30000; // the bound of every call
+const NAME = "sdk.test.mjs";
+const READ_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+  "s3_get_object_metadata", "s3_list_connections"];
+
+let passed = 0, failed = 0;
+function finish() {
+  console.log(`${NAME}: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+// A clean environment: nothing inherited beyond what the SDK adds (PATH, HOME...).
+function serverEnv(extra = {}) {
+  return {
+    HOME: "/nonexistent", LANG: "C.UTF-8",
+    AWS_CONFIG_FILE: "/nonexistent/aws-config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: AK, AWS_SECRET_ACCESS_KEY: SK,
+    S3_ENDPOINT: EP, S3_USE_PATH_STYLE: "true",
+    ...extra,
+  };
+}
+
+async function connect(extra = {}) {
+  const transport = new StdioClientTransport({ command: BIN, args: [], env: serverEnv(extra), stderr: "pipe" });
+  let stderr = "";
+  transport.stderr?.on("data", (d) => { stderr += d.toString(); });
+  const client = new Client({ name: "mcp-s3-e2e", version: "0.0.1" });
+  await client.connect(transport, { timeout: WAIT_MS });
+  return { client, transport, stderr: () => stderr };
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+const validators = new Map();
+
+function checkSchema(tool, result) {
+  assert.ok(!result.isError, `${tool}: isError: ${JSON.stringify(result.content).slice(0, 300)}`);
+  assert.ok(result.structuredContent && typeof result.structuredContent === "object", `${tool}: no structuredContent`);
+  const v = validators.get(tool);
+  assert.ok(v, `${tool}: no outputSchema validator`);
+  if (!v(result.structuredContent)) {
+    throw new Error(`${tool}: structuredContent does not match outputSchema: ${ajv.errorsText(v.errors)}`);
+  }
+  return result.structuredContent;
+}
+
+const tests = [];
+const test = (name, fn) => tests.push([name, fn]);
+let S; // the shared session
+
+test("initialize through the SDK", async () => {
+  S = await connect();
+  const info = S.client.getServerVersion();
+  assert.ok(info && typeof info.name === "string" && typeof info.version === "string", "serverInfo");
+  assert.ok(S.client.getServerCapabilities()?.tools, "capabilities.tools");
+});
+
+test("tools/list: the five read tools, schemas compile with ajv", async () => {
+  const { tools } = await S.client.listTools(undefined, { timeout: WAIT_MS });
+  assert.deepEqual(tools.map((t) => t.name), READ_TOOLS);
+  for (const t of tools) {
+    assert.equal(t.annotations?.readOnlyHint, true, `${t.name} readOnlyHint`);
+    assert.ok(t.outputSchema, `${t.name} outputSchema`);
+    ajv.compile(t.inputSchema);
+    validators.set(t.name, ajv.compile(t.outputSchema));
+  }
+});
+
+test("outputSchemas are strict enough to catch a broken result", async () => {
+  const broken = {
+    s3_list_buckets: { buckets: "not-an-array", count: -1 },
+    s3_list_objects: { bucket: "b", objects: [{ size: "1" }], count: 0 },
+    s3_get_object: { bucket: "b", key: "k", size: -1 },
+    s3_get_object_metadata: { bucket: "b" },
+    s3_list_connections: { connections: [{}] },
+  };
+  for (const [tool, sc] of Object.entries(broken)) {
+    assert.equal(validators.get(tool)(sc), false, `${tool}: outputSchema accepts ${JSON.stringify(sc)}`);
+  }
+});
+
+const call = (name, args, c = S.client) => c.callTool({ name, arguments: args }, undefined, { timeout: WAIT_MS });
+
+test("s3_list_buckets", async () => {
+  const sc = checkSchema("s3_list_buckets", await call("s3_list_buckets", {}));
+  const names = sc.buckets.map((b) => b.name);
+  assert.ok(names.includes("mcp-test"), `mcp-test in ${names}`);
+});
+
+test("s3_list_connections", async () => {
+  const sc = checkSchema("s3_list_connections", await call("s3_list_connections", {}));
+  assert.equal(sc.default_connection, "default");
+  assert.equal(sc.connections[0].path_style, true);
+});
+
+test("s3_list_objects with delimiter", async () => {
+  const sc = checkSchema("s3_list_objects", await call("s3_list_objects", { bucket: "mcp-test", prefix: "dir/", delimiter: "/" }));
+  assert.deepEqual(sc.objects.map((o) => o.key), ["dir/c.txt"]);
+  assert.deepEqual(sc.common_prefixes, ["dir/a/", "dir/b/"]);
+});
+
+test("s3_list_objects paging with continuation tokens", async () => {
+  let token, pages = 0, keys = [];
+  do {
+    const args = { bucket: "mcp-many", max_keys: 1000 };
+    if (token) args.continuation_token = token;
+    const sc = checkSchema("s3_list_objects", await call("s3_list_objects", args));
+    keys.push(...sc.objects.map((o) => o.key));
+    token = sc.is_truncated ? sc.next_continuation_token : undefined;
+    assert.ok(++pages <= 5, "too many pages");
+  } while (token);
+  assert.equal(pages, 3);
+  assert.equal(new Set(keys).size, 2500);
+});
+
+test("s3_get_object text", async () => {
+  const r = await call("s3_get_object", { bucket: "mcp-test", key: "hello.txt" });
+  const sc = checkSchema("s3_get_object", r);
+  assert.equal(r.content[1].type, "text");
+  assert.equal(r.content[1].text, "Hello from mcp-s3 tests!\nSecond line.\n");
+  assert.equal(sc.truncated, false);
+});
+
+test("s3_get_object windowed text", async () => {
+  const r = await call("s3_get_object", { bucket: "mcp-test", key: "big.txt", offset: 0, length: 1000 });
+  const sc = checkSchema("s3_get_object", r);
+  assert.equal(sc.truncated, true);
+  assert.ok(sc.next_offset <= 1000 && sc.next_offset >= 997, `next_offset ${sc.next_offset}`);
+  assert.equal(Buffer.byteLength(r.content[1].text, "utf8"), sc.length);
+});
+
+test("s3_get_object binary resource", async () => {
+  const r = await call("s3_get_object", { bucket: "mcp-test", key: "data/blob.bin", length: 1024 });
+  const sc = checkSchema("s3_get_object", r);
+  assert.equal(r.content[1].type, "resource");
+  assert.equal(r.content[1].resource.uri, "s3://mcp-test/data/blob.bin");
+  assert.equal(Buffer.from(r.content[1].resource.blob, "base64").length, 1024);
+  assert.equal(sc.is_base64, true);
+});
+
+test("s3_get_object images", async () => {
+  for (const [key, mime] of [["img/pixel.png", "image/png"], ["img/photo.jpg", "image/jpeg"]]) {
+    const r = await call("s3_get_object", { bucket: "mcp-test", key });
+    const sc = checkSchema("s3_get_object", r);
+    assert.equal(r.content[1].type, "image", key);
+    assert.equal(r.content[1].mimeType, mime, key);
+    assert.equal(Buffer.from(r.content[1].data, "base64").length, sc.size, key);
+  }
+});
+
+test("s3_get_object empty object", async () => {
+  const r = await call("s3_get_object", { bucket: "mcp-test", key: "empty.txt" });
+  const sc = checkSchema("s3_get_object", r);
+  assert.equal(sc.size, 0);
+  assert.equal(r.content.length, 1);
+});
+
+test("s3_get_object_metadata", async () => {
+  const sc = checkSchema("s3_get_object_metadata",
+    await call("s3_get_object_metadata", { bucket: "mcp-test", key: "meta.txt" }));
+  assert.deepEqual(sc.metadata, { owner: "alice", purpose: "test" });
+});
+
+test("isError: NoSuchKey, no structuredContent", async () => {
+  const r = await call("s3_get_object", { bucket: "mcp-test", key: "no/such/key" });
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent, undefined);
+  assert.ok(r.content[0].text.startsWith("NoSuchKey"), r.content[0].text);
+});
+
+test("isError: InvalidArgument", async () => {
+  const r = await call("s3_list_objects", { bucket: "mcp-many", max_keys: 0 });
+  assert.equal(r.isError, true);
+  assert.ok(r.content[0].text.startsWith("InvalidArgument") && r.content[0].text.includes("max_keys"), r.content[0].text);
+});
+
+test("unknown tool → McpError -32602", async () => {
+  await assert.rejects(call("no_such_tool", {}), (e) => e instanceof McpError && e.code === -32602);
+});
+
+test("isError: SignatureDoesNotMatch with a wrong secret", async () => {
+  const c = await connect({ AWS_SECRET_ACCESS_KEY: "wrong-" + SK });
+  try {
+    const r = await call("s3_list_buckets", {}, c.client);
+    assert.equal(r.isError, true);
+    assert.ok(r.content[0].text.startsWith("SignatureDoesNotMatch"), r.content[0].text);
+    assert.ok(!JSON.stringify(r).includes(SK) && !c.stderr().includes(SK), "secret printed");
+  } finally {
+    await c.client.close();
+  }
+});
+
+test("json text format through the SDK", async () => {
+  const c = await connect({ MCP_S3_TEXT_FORMAT: "json" });
+  try {
+    await c.client.listTools(undefined, { timeout: WAIT_MS });
+    const r = await call("s3_list_objects", { bucket: "mcp-test", prefix: "dir/" }, c.client);
+    const sc = checkSchema("s3_list_objects", r);
+    assert.deepEqual(JSON.parse(r.content[0].text), sc);
+  } finally {
+    await c.client.close();
+  }
+});
+
+test("close: the server exits", async () => {
+  const child = S.transport._process;
+  const exited = new Promise((res) => {
+    if (child.exitCode !== null) res(child.exitCode);
+    else child.once("exit", (code) => res(code));
+  });
+  await S.client.close();
+  const code = await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error("no exit within 15 s")), 15000).unref())]);
+  assert.equal(code, 0, `exit code ${code} (${child.signalCode || "no signal"})`);
+  S = undefined;
+});
+
+async function main() {
+  if (!EP) { console.log("FAIL setup: no endpoint (MCP_S3_TEST_ENDPOINT)"); failed++; return finish(); }
+  if (!existsSync(BIN)) { console.log(`FAIL setup: ${BIN} is missing`); failed++; return finish(); }
+  for (const [name, fn] of tests) {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok ${name}`);
+    } catch (e) {
+      failed++;
+      const why = (e && e.message ? e.message : String(e)).replace(/\n/g, " | ").slice(0, 600);
+      console.log(`FAIL ${name}: ${why}`);
+      if (!S && name.startsWith("initialize")) break;
+    }
+  }
+  if (S) await S.client.close().catch(() => {});
+  finish();
+}
+
+const guard = setTimeout(() => { console.log("FAIL e2e: the suite did not finish within 300 s"); failed++; finish(); }, 300000);
+guard.unref();
+main().catch((e) => { console.log(`FAIL e2e: ${e?.stack || e}`); failed++; finish(); });

@@ -1,0 +1,373 @@
+"""mcptest — drive build/mcp-s3 over stdio, and a tiny test harness.
+
+Standard library only. The Server class spawns the binary with an environment
+built from scratch (nothing inherited but PATH and a UTF-8 locale, so the
+caller's AWS profile, CA-bundle and proxy settings never leak in), writes
+JSON-RPC lines, reads every stdout line on a thread, and hands responses back
+by id with a bounded wait. stderr is collected for messages and for the
+"secrets never printed" checks.
+"""
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BINARY = os.environ.get("MCP_S3_BIN", os.path.join(ROOT, "build", "mcp-s3"))
+
+WAIT = float(os.environ.get("MCP_S3_TEST_WAIT", "20"))  # the bound of every wait, seconds
+
+LATEST = "2025-11-25"
+VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
+READ_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+              "s3_get_object_metadata", "s3_list_connections"]
+
+# Test credentials (the RGW user of tests/peers/rgw.sh); not real secrets, but
+# the tests still check that the secret never shows up in any output.
+ACCESS_KEY = os.environ.get("RGW_ACCESS_KEY", "MCPS3TESTACCESSKEY01")
+SECRET_KEY = os.environ.get("RGW_SECRET_KEY", "mcp-s3-test-secret-key-0123456789abcdef")
+
+
+def closed_port():
+    """A 127.0.0.1 port nothing listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def base_env(settings=None, endpoint=None):
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "S3_USE_PATH_STYLE": "true",
+        "S3_ENDPOINT": endpoint or "http://127.0.0.1:%d" % closed_port(),
+    }
+    for k, v in (settings or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+class ProtocolViolation(Exception):
+    pass
+
+
+class Server:
+    """One running build/mcp-s3."""
+
+    all_bad_lines = []  # (command, line) of every stdout line that was not JSON-RPC
+
+    def __init__(self, env=None, args=(), binary=None):
+        self.cmd = [binary or BINARY] + list(args)
+        self.env = env if env is not None else base_env()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=self.env, cwd="/")
+        self._cv = threading.Condition()
+        self.msgs = []          # every parsed message, in order
+        self.taken = set()      # indexes consumed by wait()
+        self.raw = []           # every stdout line (bytes)
+        self.bad_lines = []
+        self._stderr = bytearray()
+        self._eof = False
+        self._next_id = 1000
+        self.t_out = threading.Thread(target=self._read_out, daemon=True)
+        self.t_err = threading.Thread(target=self._read_err, daemon=True)
+        self.t_out.start()
+        self.t_err.start()
+
+    # --- readers ---------------------------------------------------------
+    def _read_out(self):
+        f = self.proc.stdout
+        for line in iter(f.readline, b""):
+            with self._cv:
+                self.raw.append(line)
+                try:
+                    if not line.endswith(b"\n"):
+                        raise ValueError("no newline at the end of the line")
+                    m = json.loads(line.decode("utf-8"))
+                    items = m if isinstance(m, list) else [m]
+                    for it in items:
+                        if not isinstance(it, dict) or it.get("jsonrpc") != "2.0":
+                            raise ValueError("not a JSON-RPC 2.0 message")
+                    self.msgs.append(m)
+                except Exception as e:  # noqa: BLE001
+                    self.bad_lines.append(line)
+                    Server.all_bad_lines.append((self.cmd, line[:300], str(e)))
+                self._cv.notify_all()
+        with self._cv:
+            self._eof = True
+            self._cv.notify_all()
+
+    def _read_err(self):
+        f = self.proc.stderr
+        while True:
+            b = f.read1(65536) if hasattr(f, "read1") else f.read(65536)
+            if not b:
+                break
+            with self._cv:
+                self._stderr += b
+
+    @property
+    def stderr(self):
+        with self._cv:
+            return self._stderr.decode("utf-8", "replace")
+
+    @property
+    def stdout_text(self):
+        with self._cv:
+            return b"".join(self.raw).decode("utf-8", "replace")
+
+    # --- writing ---------------------------------------------------------
+    def send_raw(self, data, timeout=WAIT):
+        """Writes bytes (a newline is not added). Bounded: a writer thread."""
+        err = []
+
+        def w():
+            try:
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except Exception as e:  # noqa: BLE001
+                err.append(e)
+        t = threading.Thread(target=w, daemon=True)
+        t.start()
+        t.join(timeout)
+        if t.is_alive():
+            raise TimeoutError("writing %d bytes to the server took over %ss" % (len(data), timeout))
+        if err:
+            raise err[0]
+
+    def send(self, obj):
+        self.send_raw(json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def new_id(self):
+        self._next_id += 1
+        return self._next_id
+
+    # --- reading ---------------------------------------------------------
+    def wait(self, pred, timeout=WAIT, what="a message"):
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for i, m in enumerate(self.msgs):
+                    if i not in self.taken and pred(m):
+                        self.taken.add(i)
+                        return m
+                if self._eof:
+                    raise ProtocolViolation("server closed stdout while waiting for %s (exit %s); stderr: %s"
+                                            % (what, self.proc.poll(), self._stderr[-600:].decode("utf-8", "replace")))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no %s within %ss" % (what, timeout))
+                self._cv.wait(left)
+
+    def wait_id(self, rid, timeout=WAIT):
+        return self.wait(lambda m: isinstance(m, dict) and m.get("id") == rid and
+                         ("result" in m or "error" in m), timeout, "response to id %r" % (rid,))
+
+    def untaken(self):
+        with self._cv:
+            return [m for i, m in enumerate(self.msgs) if i not in self.taken]
+
+    def request(self, method, params=None, rid=None, timeout=WAIT):
+        rid = self.new_id() if rid is None else rid
+        msg = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        return self.wait_id(rid, timeout)
+
+    def result(self, method, params=None, timeout=WAIT):
+        r = self.request(method, params, timeout=timeout)
+        if "error" in r:
+            raise ProtocolViolation("%s → JSON-RPC error %s" % (method, json.dumps(r["error"])))
+        return r["result"]
+
+    def notify(self, method, params=None):
+        msg = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+
+    def initialize(self, version=LATEST, initialized=True):
+        r = self.result("initialize", {"protocolVersion": version, "capabilities": {},
+                                       "clientInfo": {"name": "mcp-s3-tests", "version": "0.0.1"}})
+        if initialized:
+            self.notify("notifications/initialized")
+        return r
+
+    def call(self, tool, args=None, timeout=WAIT):
+        params = {"name": tool}
+        if args is not None:
+            params["arguments"] = args
+        return self.result("tools/call", params, timeout=timeout)
+
+    # --- ending ----------------------------------------------------------
+    def close(self, timeout=WAIT):
+        """Closes stdin and waits for the exit (bounded); kills on timeout."""
+        try:
+            self.proc.stdin.close()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise TimeoutError("server did not exit within %ss of EOF on stdin" % timeout)
+        finally:
+            self.t_out.join(5)
+            self.t_err.join(5)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def send_signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=WAIT):
+        """Waits for the exit (bounded), then for the readers to drain stdout/stderr."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise TimeoutError("server did not exit within %ss" % timeout)
+        self.t_out.join(10)
+        self.t_err.join(10)
+        return rc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            try:
+                self.close(10)
+            except Exception:  # noqa: BLE001
+                self.kill()
+
+
+def run_cli(args, env=None, timeout=WAIT, stdin=b""):
+    """Runs the binary to completion (bounded); (exit code, stdout, stderr)."""
+    try:
+        p = subprocess.run([BINARY] + list(args), input=stdin, capture_output=True,
+                           env=env if env is not None else base_env(), timeout=timeout, cwd="/")
+    except subprocess.TimeoutExpired:
+        raise TimeoutError("%s %s did not exit within %ss" % (BINARY, " ".join(args), timeout))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+# --- results ---------------------------------------------------------------
+def text_of(result, i=0):
+    c = result.get("content") or []
+    if len(c) <= i or c[i].get("type") != "text":
+        raise AssertionError("content[%d] is not a text block: %s" % (i, short(c)))
+    return c[i]["text"]
+
+
+def ok_result(result, what=""):
+    """Asserts a successful tool result; returns structuredContent."""
+    if result.get("isError"):
+        raise AssertionError("%s: unexpected isError: %s" % (what, short(result.get("content"))))
+    sc = result.get("structuredContent")
+    if not isinstance(sc, dict):
+        raise AssertionError("%s: no structuredContent object: %s" % (what, short(result)))
+    if not isinstance(result.get("content"), list) or not result["content"]:
+        raise AssertionError("%s: no content blocks" % what)
+    return sc
+
+
+def error_text(result, code, what=""):
+    """Asserts an isError result whose first text starts with `code`; returns the text."""
+    if result.get("isError") is not True:
+        raise AssertionError("%s: expected isError with %s, got %s" % (what, code, short(result)))
+    if "structuredContent" in result:
+        raise AssertionError("%s: an error result carries structuredContent" % what)
+    t = text_of(result, 0)
+    if not t.startswith(code):
+        raise AssertionError("%s: error text should start with %r: %r" % (what, code, t[:300]))
+    return t
+
+
+def short(x, n=400):
+    s = json.dumps(x, ensure_ascii=False) if not isinstance(x, str) else x
+    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise AssertionError("%s: got %s, want %s" % (what, short(got, 300), short(want, 300)))
+
+
+ISO8601 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+# --- harness ---------------------------------------------------------------
+class Suite:
+    """Collects tests; run() prints "ok NAME" / "FAIL NAME: why" and the summary."""
+
+    def __init__(self, name):
+        self.name = name
+        self.tests = []
+        self.passed = 0
+        self.failed = 0
+
+    def test(self, fn):
+        self.tests.append(fn)
+        return fn
+
+    def run(self, only=None):
+        for fn in self.tests:
+            name = fn.__name__
+            if only and not any(o in name for o in only):
+                continue
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001
+                self.failed += 1
+                why = "%s: %s" % (type(e).__name__, e) if not isinstance(e, AssertionError) else str(e)
+                print("FAIL %s: %s" % (name, why.replace("\n", " | ")), flush=True)
+                if os.environ.get("MCP_S3_TEST_TRACE"):
+                    traceback.print_exc()
+            else:
+                self.passed += 1
+                print("ok %s" % name, flush=True)
+        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed), flush=True)
+        return 1 if self.failed else 0
+
+    def fail_all(self, why):
+        """Setup failed: report it as one failure, with the closing line."""
+        print("FAIL setup: %s" % why, flush=True)
+        print("%s: %d passed, %d failed" % (self.name, 0, 1), flush=True)
+        return 1
+
+
+def binary_ready():
+    return os.path.isfile(BINARY) and os.access(BINARY, os.X_OK)

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""MCP / JSON-RPC protocol tests for build/mcp-s3. No S3 server is needed:
+S3_ENDPOINT points at a closed 127.0.0.1 port and no tool touches the network.
+
+    python3 tests/integration/test_protocol.py [NAME-SUBSTRING ...]
+"""
+import json
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcptest import (LATEST, READ_TOOLS, SECRET_KEY, VERSIONS, Server, Suite,  # noqa: E402
+                     base_env, binary_ready, check, eq, run_cli, short)
+
+S = Suite("test_protocol.py")
+MAX_LINE = 16 * 1024 * 1024
+
+
+def started(version=LATEST, **settings):
+    s = Server(base_env(settings))
+    s.initialize(version)
+    return s
+
+
+def expect_error(resp, codes, what):
+    check("error" in resp and "result" not in resp, "%s: expected a JSON-RPC error, got %s" % (what, short(resp)))
+    err = resp["error"]
+    check(isinstance(err, dict) and isinstance(err.get("code"), int) and isinstance(err.get("message"), str),
+          "%s: malformed error object %s" % (what, short(err)))
+    if isinstance(codes, int):
+        codes = (codes,)
+    check(err["code"] in codes, "%s: error code %s, want %s (%s)" % (what, err["code"], codes, err.get("message")))
+    return err
+
+
+def ping_ok(s, what):
+    r = s.request("ping")
+    check(r.get("result") == {}, "%s: ping after it should give result {}, got %s" % (what, short(r)))
+
+
+# --- lifecycle ---------------------------------------------------------------
+@S.test
+def initialize_echoes_each_supported_version():
+    for v in VERSIONS:
+        with Server() as s:
+            r = s.initialize(v)
+            eq(r.get("protocolVersion"), v, "protocolVersion for %s" % v)
+            check(isinstance(r.get("capabilities"), dict) and "tools" in r["capabilities"],
+                  "capabilities.tools missing: %s" % short(r))
+            si = r.get("serverInfo") or {}
+            check(isinstance(si.get("name"), str) and si["name"] and isinstance(si.get("version"), str),
+                  "serverInfo name/version missing: %s" % short(r))
+
+
+@S.test
+def initialize_unknown_version_gets_latest():
+    for v in ["1999-01-01", "2099-12-31", "not-a-version"]:
+        with Server() as s:
+            eq(s.initialize(v).get("protocolVersion"), LATEST, "answer to protocolVersion %r" % v)
+
+
+@S.test
+def requests_before_initialize_are_refused():
+    with Server() as s:
+        for method, params in [("tools/list", None), ("tools/call", {"name": "s3_list_connections", "arguments": {}})]:
+            r = s.request(method, params)
+            err = expect_error(r, tuple(range(-32768, -31999)), method + " before initialize")
+            check("initiali" in err["message"].lower(),
+                  "%s before initialize: message should say not initialized: %r" % (method, err["message"]))
+        s.initialize()
+        check(isinstance(s.result("tools/list").get("tools"), list), "tools/list after initialize")
+
+
+@S.test
+def ping_works_anytime():
+    with Server() as s:
+        ping_ok(s, "before initialize")
+        s.initialize(initialized=False)
+        ping_ok(s, "between initialize and notifications/initialized")
+        s.notify("notifications/initialized")
+        ping_ok(s, "after initialized")
+
+
+@S.test
+def ids_are_echoed_exactly():
+    with started() as s:
+        for rid in ["abc", "", 0, -7, 2 ** 53 - 1, "日本"]:
+            r = s.request("ping", rid=rid)
+            eq(r.get("id"), rid, "echoed id")
+            eq(type(r.get("id")), type(rid), "type of echoed id %r" % (rid,))
+
+
+# --- tools/list --------------------------------------------------------------
+@S.test
+def tools_list_has_exactly_the_read_tools():
+    with started() as s:
+        tools = s.result("tools/list")["tools"]
+        eq([t.get("name") for t in tools], READ_TOOLS, "tool names in order")
+        for t in tools:
+            n = t["name"]
+            for f in ("title", "description"):
+                check(isinstance(t.get(f), str) and t[f].strip(), "%s: %s missing or empty" % (n, f))
+            sch = t.get("inputSchema")
+            check(isinstance(sch, dict), "%s: inputSchema missing" % n)
+            eq(sch.get("type"), "object", "%s inputSchema.type" % n)
+            eq(sch.get("additionalProperties"), False, "%s inputSchema.additionalProperties" % n)
+            props = sch.get("properties", {})
+            check(isinstance(props, dict), "%s: inputSchema.properties is not an object" % n)
+            for pn, p in props.items():
+                check(isinstance(p, dict) and isinstance(p.get("description"), str) and p["description"].strip(),
+                      "%s: property %s has no description" % (n, pn))
+            for r in sch.get("required", []):
+                check(r in props, "%s: required %r is not a property" % (n, r))
+            out = t.get("outputSchema")
+            check(isinstance(out, dict) and out.get("type") == "object", "%s: outputSchema missing/not object" % n)
+            ann = t.get("annotations") or {}
+            eq(ann.get("readOnlyHint"), True, "%s annotations.readOnlyHint" % n)
+
+
+@S.test
+def tools_list_input_schemas_match_the_contract():
+    want = {
+        "s3_list_buckets": ({"connection"}, set()),
+        "s3_list_objects": ({"bucket", "prefix", "delimiter", "max_keys", "continuation_token",
+                             "start_after", "connection"}, {"bucket"}),
+        "s3_get_object": ({"bucket", "key", "offset", "length", "connection"}, {"bucket", "key"}),
+        "s3_get_object_metadata": ({"bucket", "key", "connection"}, {"bucket", "key"}),
+        "s3_list_connections": (set(), set()),
+    }
+    with started() as s:
+        for t in s.result("tools/list")["tools"]:
+            props, req = want[t["name"]]
+            sch = t["inputSchema"]
+            eq(set(sch.get("properties", {})), props, "%s properties" % t["name"])
+            eq(set(sch.get("required", [])), req, "%s required" % t["name"])
+
+
+# --- malformed input ---------------------------------------------------------
+MALFORMED = [
+    ("open brace", b"{"),
+    ("tru", b"tru"),
+    ("leading zero", b"01"),
+    ("two objects", b"{}{}"),
+    ("raw control char in string", b'{"jsonrpc":"2.0","id":1,"method":"pi\x01ng"}'),
+    ("invalid UTF-8 in string", b'{"jsonrpc":"2.0","id":1,"method":"p\xc3\x28ing"}'),
+    ("lone continuation byte", b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"\x80"}}'),
+    ("overlong UTF-8 encoding", b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"\xc0\xaf"}}'),
+    ("trailing comma", b'{"jsonrpc":"2.0","id":1,"method":"ping",}'),
+    ("single quotes", b"{'jsonrpc':'2.0'}"),
+    ("bad escape", b'{"jsonrpc":"2.0","id":1,"method":"p\\xing"}'),
+]
+
+
+@S.test
+def malformed_json_gets_parse_error_and_server_goes_on():
+    with started() as s:
+        for what, line in MALFORMED:
+            s.send_raw(line + b"\n")
+            r = s.wait(lambda m: isinstance(m, dict) and "error" in m, what="the -32700 for " + what)
+            expect_error(r, -32700, what)
+            check(r.get("id") is None, "%s: parse error id should be null, got %r" % (what, r.get("id")))
+            ping_ok(s, what)
+            extra = s.untaken()
+            check(not extra, "%s: extra messages: %s" % (what, short(extra)))
+
+
+@S.test
+def invalid_requests_get_invalid_request():
+    cases = [
+        ("a number", b"42"),
+        ("a string", b'"ping"'),
+        ("no method", b'{"jsonrpc":"2.0","id":5}'),
+        ("wrong jsonrpc", b'{"jsonrpc":"1.0","id":5,"method":"ping"}'),
+        ("method not a string", b'{"jsonrpc":"2.0","id":5,"method":7}'),
+        ("empty batch", b"[]"),
+    ]
+    with started() as s:
+        for what, line in cases:
+            s.send_raw(line + b"\n")
+            r = s.wait(lambda m: isinstance(m, dict) and "error" in m, what="the error for " + what)
+            expect_error(r, -32600, what)
+            ping_ok(s, what)
+
+
+@S.test
+def batch_refused_unless_2025_03_26():
+    batch = [{"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"jsonrpc": "2.0", "id": 2, "method": "ping"}]
+    for v in ["2025-11-25", "2025-06-18"]:
+        with started(v) as s:
+            s.send(batch)
+            r = s.wait(lambda m: True, what="the answer to a batch (%s)" % v)
+            check(isinstance(r, dict), "%s: a batch must not be answered as an array: %s" % (v, short(r)))
+            expect_error(r, -32600, "batch under " + v)
+            ping_ok(s, "batch under " + v)
+    with started("2025-03-26") as s:
+        s.send(batch)
+        r = s.wait(lambda m: True, what="the answer to a batch (2025-03-26)")
+        check(isinstance(r, list), "2025-03-26: a batch should be answered with an array, got %s" % short(r))
+        eq(sorted(m.get("id") for m in r), [1, 2], "ids in the batch answer")
+        check(all(m.get("result") == {} for m in r), "batch pings: %s" % short(r))
+        # a batch of notifications only gets no answer at all
+        s.send([{"jsonrpc": "2.0", "method": "notifications/initialized"}])
+        ping_ok(s, "notification-only batch")
+        check(not s.untaken(), "a notification-only batch was answered: %s" % short(s.untaken()))
+
+
+@S.test
+def unknown_method():
+    with started() as s:
+        for m in ["no/such/method", "resources/read", "server/discover"]:
+            expect_error(s.request(m, {}), -32601, m)
+        # an id that is a string (as inspector's probe sends)
+        expect_error(s.request("server/discover", {}, rid="server-discover-probe-1"), -32601, "server/discover")
+
+
+@S.test
+def tools_call_bad_params():
+    with started() as s:
+        expect_error(s.request("tools/call", {"arguments": {}}), -32602, "tools/call without name")
+        expect_error(s.request("tools/call", {"name": 123, "arguments": {}}), -32602, "name not a string")
+        r = s.request("tools/call", {"name": "s3_list_buckets", "arguments": "x"})
+        if not (r.get("result") or {}).get("isError"):  # either -32602 or an InvalidArgument result
+            expect_error(r, -32602, "arguments not an object")
+        expect_error(s.request("tools/call"), -32602, "no params")
+        expect_error(s.request("tools/call", {"name": "no_such_tool", "arguments": {}}), -32602, "unknown tool")
+        ping_ok(s, "after bad tools/call")
+
+
+@S.test
+def over_long_line_is_refused_and_next_line_answered():
+    with started() as s:
+        pad = b"x" * (MAX_LINE + 1024)
+        line = b'{"jsonrpc":"2.0","id":99,"method":"ping","params":{"pad":"' + pad + b'"}}\n'
+        s.send_raw(line, timeout=60)
+        r = s.wait(lambda m: isinstance(m, dict) and "error" in m, timeout=60, what="an error for the over-long line")
+        check(r.get("id") in (None, 99), "over-long line error id: %r" % r.get("id"))
+        ping_ok(s, "over-long line")
+        check(not any(isinstance(m, dict) and m.get("id") == 99 and "result" in m for m in s.msgs),
+              "the over-long request was executed")
+        # and again, to be sure the reader resynchronised
+        s.send_raw(line, timeout=60)
+        s.wait(lambda m: isinstance(m, dict) and "error" in m, timeout=60, what="an error for the 2nd over-long line")
+        ping_ok(s, "second over-long line")
+
+
+@S.test
+def long_line_below_the_limit_is_accepted():
+    with started() as s:
+        pad = "y" * (1024 * 1024)
+        r = s.request("ping", {"_meta": {"pad": pad}})
+        eq(r.get("result"), {}, "ping with a 1 MiB line")
+
+
+@S.test
+def notifications_get_no_response():
+    with started() as s:
+        s.notify("notifications/initialized")
+        s.notify("notifications/cancelled", {"requestId": 12345, "reason": "test"})
+        s.notify("notifications/no_such_thing", {})
+        s.notify("ping")
+        s.notify("tools/list")
+        s.send_raw(b"\n\r\n   \n")  # blank lines: ignored
+        ping_ok(s, "after notifications")
+        check(not s.untaken(), "notifications were answered: %s" % short(s.untaken()))
+
+
+@S.test
+def crlf_line_endings_are_accepted():
+    with started() as s:
+        s.send_raw(b'{"jsonrpc":"2.0","id":"crlf","method":"ping"}\r\n')
+        eq(s.wait_id("crlf").get("result"), {}, "ping ended by CRLF")
+
+
+@S.test
+def stdout_carries_only_json_rpc():
+    with started() as s:
+        s.result("tools/list")
+        s.call("s3_list_connections", {})
+        s.send_raw(b"{\n")
+        s.request("no/such")
+        ping_ok(s, "stdout check")
+        s.close()
+        check(not s.bad_lines, "non-JSON-RPC stdout lines: %s" % short([l[:200].decode("utf-8", "replace") for l in s.bad_lines]))
+        for line in s.raw:
+            check(line.count(b"\n") == 1 and line.endswith(b"\n"), "a message spans lines: %r" % line[:200])
+
+
+@S.test
+def eof_on_stdin_exits_zero():
+    with Server() as s:
+        s.initialize()
+        ping_ok(s, "eof")
+        eq(s.close(), 0, "exit code after EOF")
+    with Server() as s:  # EOF before anything
+        eq(s.close(), 0, "exit code after immediate EOF")
+    with Server() as s:  # EOF in the middle of a line
+        s.send_raw(b'{"jsonrpc":"2.0","id":1,"me')
+        eq(s.close(), 0, "exit code after EOF inside a line")
+
+
+@S.test
+def sigterm_exits_cleanly():
+    with Server() as s:
+        s.initialize()
+        ping_ok(s, "sigterm")
+        s.send_signal(signal.SIGTERM)
+        rc = s.wait_exit()
+        check(rc in (0, 143), "exit status after SIGTERM: %s (want 0, or 143 = 128+SIGTERM from exit())" % rc)
+        check(not s.bad_lines, "garbage on stdout after SIGTERM")
+
+
+@S.test
+def version_flag():
+    rc, out, err = run_cli(["--version"])
+    eq(rc, 0, "--version exit code")
+    check(any(ch.isdigit() for ch in out + err) and "." in out + err, "--version prints no version: %r" % (out + err))
+
+
+@S.test
+def help_flag_lists_settings():
+    rc, out, err = run_cli(["--help"])
+    eq(rc, 0, "--help exit code")
+    text = out + err
+    for v in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "S3_ENDPOINT",
+              "S3_USE_PATH_STYLE", "S3_TIMEOUT", "S3_CONNECTION_NAME", "MCP_S3_MAX_GET_SIZE",
+              "MCP_S3_READ_SIZE", "MCP_S3_TEXT_FORMAT"]:
+        check(v in text, "--help does not mention %s" % v)
+    check(SECRET_KEY not in text, "--help prints the secret key")
+
+
+@S.test
+def unknown_flag_fails():
+    rc, out, err = run_cli(["--no-such-flag"])
+    check(rc != 0, "unknown flag: exit code 0")
+    check("no-such-flag" in out + err, "unknown flag: the message does not name it: %r" % (out + err)[:300])
+
+
+@S.test
+def invalid_settings_stop_the_start():
+    bad = [
+        ("MCP_S3_MAX_GET_SIZE", "banana"),
+        ("MCP_S3_READ_SIZE", "0"),
+        ("MCP_S3_TEXT_FORMAT", "xml"),
+        ("S3_USE_PATH_STYLE", "maybe"),
+        ("S3_TIMEOUT", "-5"),
+        ("S3_ENDPOINT", "ftp://x"),
+    ]
+    problems = []
+    for var, val in bad:
+        s = Server(base_env({var: val}))
+        try:
+            rc = s.wait_exit()  # stdin stays open: the server must stop by itself
+        except TimeoutError:
+            problems.append("%s=%s: still running" % (var, val))
+            continue
+        finally:
+            s.kill()
+        if rc == 0:
+            problems.append("%s=%s: exit code 0" % (var, val))
+        elif var not in s.stderr:
+            problems.append("%s=%s: message does not name the variable: %r" % (var, val, s.stderr[:200]))
+        if s.raw:
+            problems.append("%s=%s: wrote to stdout: %r" % (var, val, s.stdout_text[:200]))
+    check(not problems, "; ".join(problems))
+
+
+@S.test
+def valid_settings_forms_start():
+    good = [
+        {"MCP_S3_MAX_GET_SIZE": "10MB", "MCP_S3_READ_SIZE": "64KiB", "S3_TIMEOUT": "30s"},
+        {"MCP_S3_MAX_GET_SIZE": "1000", "MCP_S3_READ_SIZE": "1000", "S3_TIMEOUT": "500ms"},
+        {"S3_TIMEOUT": "2m", "MCP_S3_TEXT_FORMAT": "json", "S3_USE_PATH_STYLE": "TRUE"},
+        {"MCP_S3_TEXT_FORMAT": "compact", "AWS_REGION": None, "AWS_DEFAULT_REGION": "eu-west-1"},
+    ]
+    for settings in good:
+        with Server(base_env(settings)) as s:
+            try:
+                s.initialize()
+            except Exception as e:  # noqa: BLE001
+                raise AssertionError("%s: %s; stderr %r" % (settings, e, s.stderr[:300]))
+            ping_ok(s, str(settings))
+
+
+@S.test
+def list_connections_without_network():
+    with started(S3_CONNECTION_NAME="lab") as s:
+        r = s.call("s3_list_connections", {})
+        check(not r.get("isError"), "s3_list_connections failed: %s" % short(r))
+        sc = r.get("structuredContent", {})
+        eq(sc.get("default_connection"), "lab", "default_connection")
+        eq(sc.get("count"), 1, "count")
+        c = (sc.get("connections") or [{}])[0]
+        eq((c.get("name"), c.get("region"), c.get("path_style"), c.get("default")),
+           ("lab", "us-east-1", True, True), "connection fields")
+        check(SECRET_KEY not in json.dumps(r), "the secret key is in the result")
+
+
+@S.test
+def secrets_never_printed():
+    with Server(base_env({"AWS_SESSION_TOKEN": "tok-SECRET-session-0123456789"})) as s:
+        s.initialize()
+        s.result("tools/list")
+        s.call("s3_list_connections", {})
+        s.call("s3_list_buckets", {})  # fails: closed port
+        s.close()
+        for secret in (SECRET_KEY, "tok-SECRET-session-0123456789"):
+            check(secret not in s.stdout_text, "secret on stdout")
+            check(secret not in s.stderr, "secret on stderr")
+
+
+@S.test
+def no_bad_stdout_lines_in_any_session():
+    check(not Server.all_bad_lines, "bad stdout lines: %s" % short([str(x) for x in Server.all_bad_lines[:3]]))
+
+
+if __name__ == "__main__":
+    if not binary_ready():
+        sys.exit(S.fail_all("%s is missing (make build/mcp-s3)" % __import__("mcptest").BINARY))
+    sys.exit(S.run(sys.argv[1:]))

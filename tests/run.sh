@@ -1,0 +1,199 @@
+#!/bin/bash
+# tests/run.sh — every suite of mcp-s3; `make test` runs it after building
+# build/mcp-s3, the unit tests (plain and ASan/UBSan) and the fuzz replays.
+#
+#   1. unit tests       build/host/tests/test_*  and  build/asan/tests/test_*
+#   2. fuzz replays     build/{host,asan}/fuzz/fuzz_NAME over tests/fuzz/corpus/NAME/
+#   3. protocol         tests/integration/test_protocol.py          (no S3)
+#   4. a Ceph RGW in build/rgw-test on a free port (started in the background
+#      at step 1), seeded by tests/peers/seed.sh
+#   5. read tools       tests/integration/test_read.py               (RGW)
+#   6. end to end       tests/e2e/*.test.mjs (MCP TypeScript SDK)   (RGW)
+#   RGW is stopped by its PIDs at the end, also on failure or interrupt.
+#
+# Every suite ends with "<name>: N passed, N failed"; a suite that crashes,
+# times out or prints no such line counts as 1 failed. The last line of this
+# script is the total "N passed, N failed"; the exit status is 1 if any failed.
+# Logs: build/test-logs/. Runs as root (Ceph), needs no stdin, CI=true is fine.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+LOGS=$ROOT/build/test-logs
+RGWDIR=$ROOT/build/rgw-test
+mkdir -p "$LOGS"
+exec </dev/null
+# Trust settings: the suites talk plain http to 127.0.0.1 only; make the
+# environment's CA-bundle variables irrelevant (rclone and others choke on them).
+unset AWS_CA_BUNDLE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL
+export RGW_ACCESS_KEY=${RGW_ACCESS_KEY:-MCPS3TESTACCESSKEY01}
+export RGW_SECRET_KEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
+export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+
+TOTAL_P=0
+TOTAL_F=0
+TABLE=()
+RGWJOB=""
+RGW_STARTED=0
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+secs() { local d=$(( $(now_ms) - $1 )); echo "$((d / 1000)).$(( (d % 1000) / 100 ))s"; }
+
+add() {	# add NAME PASSED FAILED NOTE
+	TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
+	TABLE+=("$(printf '%-34s %5s passed %4s failed  %s' "$1" "$2" "$3" "${4:-}")")
+}
+
+# run_suite NAME SECONDS CMD... — runs a suite with a bound, tees its output to
+# build/test-logs/NAME.log and adds its closing "N passed, N failed".
+run_suite() {
+	local name=$1 secs=$2; shift 2
+	local log=$LOGS/${name//\//_}.log t0 rc line p f note=""
+	echo "=== $name"
+	t0=$(now_ms)
+	timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep -aE '^[^ ].*: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1/' <<<"$line")
+		f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\2/' <<<"$line")
+		if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; note="exit status $rc after its summary"; fi
+	else
+		p=0; f=1; note="no summary line (exit status $rc)"
+	fi
+	[ $rc = 124 ] || [ $rc = 137 ] && note="timed out after ${secs}s"
+	add "$name" "$p" "$f" "$note $(secs "$t0")"
+	[ -z "$note" ] || echo "!!! $name: $note"
+}
+
+# run_plain NAME SECONDS CMD... — a suite without a summary line: 1 passed when
+# it exits 0, else 1 failed.
+run_plain() {
+	local name=$1 secs=$2; shift 2
+	local log=$LOGS/${name//\//_}.log t0 rc
+	echo "=== $name"
+	t0=$(now_ms)
+	timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	if [ $rc = 0 ]; then add "$name" 1 0 "$(secs "$t0")"
+	else add "$name" 0 1 "exit status $rc $(secs "$t0")"; echo "!!! $name: exit status $rc"; fi
+}
+
+stop_rgw() {
+	if [ -n "$RGWJOB" ] && kill -0 "$RGWJOB" 2>/dev/null; then
+		kill -TERM "$RGWJOB" 2>/dev/null
+		wait "$RGWJOB" 2>/dev/null
+	fi
+	RGWJOB=""
+	if [ -d "$RGWDIR" ]; then
+		tests/peers/rgw.sh stop "$RGWDIR" >>"$LOGS/rgw-start.log" 2>&1 ||
+			echo "run.sh: could not stop RGW in $RGWDIR (see $LOGS/rgw-start.log)" >&2
+	fi
+}
+
+rgw_tail() {
+	local f
+	echo "----- RGW logs ($RGWDIR/log), last lines:"
+	for f in "$LOGS/rgw-start.log" "$RGWDIR"/log/rgw.log "$RGWDIR"/log/osd.0.log "$RGWDIR"/log/mon.0.log; do
+		[ -s "$f" ] || continue
+		echo "--- $f"; tail -n 15 "$f"
+	done
+}
+
+on_signal() {
+	echo "run.sh: interrupted; stopping RGW" >&2
+	stop_rgw
+	add "interrupted" 0 1
+	printf '%s\n' "${TABLE[@]}"
+	echo "$TOTAL_P passed, $TOTAL_F failed"
+	exit 1
+}
+trap on_signal INT TERM HUP
+trap stop_rgw EXIT
+
+T0=$(now_ms)
+[ "$(id -u)" = 0 ] || echo "run.sh: not root: the Ceph daemons will probably not start" >&2
+
+# RGW starts in the background while the suites that need no S3 run.
+tests/peers/rgw.sh start "$RGWDIR" >"$LOGS/rgw-endpoint" 2>"$LOGS/rgw-start.log" &
+RGWJOB=$!
+RGW_T0=$(now_ms)
+
+# 1. unit tests, both flavours
+shopt -s nullglob
+units=(build/host/tests/test_* build/asan/tests/test_*)
+[ ${#units[@]} -gt 0 ] || { echo "!!! no unit test binaries under build/host/tests or build/asan/tests"; add "unit tests (none built)" 0 1; }
+for t in "${units[@]}"; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	run_suite "${t#build/}" 300 "$t"
+done
+
+# 2. fuzz replays over their seed corpora (1 pass each)
+fuzzers=(build/host/fuzz/fuzz_* build/asan/fuzz/fuzz_*)
+for z in "${fuzzers[@]}"; do
+	[ -x "$z" ] && [ -f "$z" ] || continue
+	n=${z##*/fuzz_}
+	if [ -d "tests/fuzz/corpus/$n" ]; then
+		run_plain "${z#build/} corpus/$n" 300 "$z" "tests/fuzz/corpus/$n"
+	else
+		echo "!!! $z: no corpus tests/fuzz/corpus/$n"; add "${z#build/}" 0 1 "no corpus"
+	fi
+done
+for c in tests/fuzz/corpus/*/; do
+	n=$(basename "$c")
+	[ -x "build/host/fuzz/fuzz_$n" ] || { echo "!!! corpus $c has no build/host/fuzz/fuzz_$n"; add "host/fuzz/fuzz_$n" 0 1 "not built"; }
+done
+shopt -u nullglob
+
+# 3. protocol
+run_suite test_protocol.py 600 python3 tests/integration/test_protocol.py
+
+# 4. RGW up, seeded
+echo "=== RGW (build/rgw-test)"
+if wait "$RGWJOB"; then
+	RGWJOB=""
+	EP=$(tail -n 1 "$LOGS/rgw-endpoint")
+	RGW_STARTED=1
+	echo "RGW up at $EP ($(grep -a 'up in' "$LOGS/rgw-start.log" | sed 's/.*up in \([0-9.]* s\).*/\1/'))"
+	t0=$(now_ms)
+	if tests/peers/seed.sh "$EP" >"$LOGS/seed.log" 2>&1; then
+		echo "seeded in $(secs "$t0")"
+	else
+		cat "$LOGS/seed.log"
+		echo "!!! seeding failed"
+		add "seed.sh" 0 1
+	fi
+else
+	RGWJOB=""
+	cat "$LOGS/rgw-start.log"
+	echo "!!! RGW did not start"
+	add "rgw.sh start" 0 1
+	EP=""
+fi
+
+# 5, 6. suites on RGW
+if [ -n "$EP" ]; then
+	export MCP_S3_TEST_ENDPOINT=$EP
+	F0=$TOTAL_F
+	run_suite test_read.py 900 python3 tests/integration/test_read.py
+	for e in tests/e2e/*.test.mjs; do
+		[ -f "$e" ] || continue
+		run_suite "e2e/${e##*/}" 600 node "$e"
+	done
+	[ "$TOTAL_F" = "$F0" ] || rgw_tail
+else
+	add "test_read.py (no RGW)" 0 1
+	add "e2e (no RGW)" 0 1
+	rgw_tail
+fi
+
+stop_rgw
+trap - EXIT
+
+echo
+echo "=== summary ($(secs "$T0"))"
+printf '%s\n' "${TABLE[@]}"
+echo "$TOTAL_P passed, $TOTAL_F failed"
+[ "$TOTAL_F" = 0 ]

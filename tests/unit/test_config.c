@@ -1,0 +1,195 @@
+/*
+ * test_config.c - settings: parsers at their edges, and whole loads from
+ * a table of environments.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit.h"
+
+struct env {
+	const char	*kv[16];	/* "NAME=value" */
+};
+
+static const char *
+envget(const char *name, void *arg)
+{
+	const struct env *e = arg;
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < 16 && e->kv[i] != NULL; i++)
+		if (strncmp(e->kv[i], name, n) == 0 && e->kv[i][n] == '=')
+			return e->kv[i] + n + 1;
+	return NULL;
+}
+
+static void
+test_sizes(void)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		uint64_t	 want;
+	} t[] = {
+		{ "0", 1, 0 }, { "1000", 1, 1000 }, { "10MB", 1, 10485760 },
+		{ "10mb", 1, 10485760 }, { "64KiB", 1, 65536 },
+		{ "1K", 1, 1024 }, { "2G", 1, 2147483648ull },
+		{ "1TB", 1, 1099511627776ull }, { "5B", 1, 5 },
+		{ "18446744073709551615", 1, UINT64_MAX },
+		{ "18446744073709551616", 0, 0 },
+		{ "16777216TB", 0, 0 }, { "16777215TB", 1, 16777215ull << 40 },
+		{ "", 0, 0 }, { "MB", 0, 0 }, { "1.5G", 0, 0 },
+		{ "10 MB", 0, 0 }, { "-1", 0, 0 }, { "1PB", 0, 0 },
+		{ "1MBB", 0, 0 }, { "banana", 0, 0 },
+	};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0;
+		CHECKF((config_parse_size(t[i].in, &v) == 0) == t[i].ok,
+		    t[i].in);
+		if (t[i].ok)
+			CHECKF(v == t[i].want, t[i].in);
+	}
+}
+
+static void
+test_durations(void)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		int64_t		 want;
+	} t[] = {
+		{ "30s", 1, 30000 }, { "500ms", 1, 500 }, { "2m", 1, 120000 },
+		{ "1h30m", 1, 5400000 }, { "45", 1, 45000 }, { "24h", 1, 86400000 },
+		{ "24h1ms", 0, 0 }, { "86400", 1, 86400000 }, { "86401", 0, 0 },
+		{ "", 0, 0 }, { "s", 0, 0 }, { "1.5s", 0, 0 }, { "-5", 0, 0 },
+		{ "5x", 0, 0 }, { "5 s", 0, 0 }, { "5sec", 0, 0 },
+	};
+	int64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = -1;
+		CHECKF((config_parse_duration_ms(t[i].in, &v) == 0) ==
+		    t[i].ok, t[i].in);
+		if (t[i].ok)
+			CHECKF(v == t[i].want, t[i].in);
+	}
+}
+
+static void
+test_bools(void)
+{
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+	static const char *const bad[] = { "", "yes", "no", "tRuE", "2", "maybe" };
+	size_t i;
+	int v;
+
+	for (i = 0; i < 6; i++) {
+		CHECKF(config_parse_bool(yes[i], &v) == 0 && v == 1, yes[i]);
+		CHECKF(config_parse_bool(no[i], &v) == 0 && v == 0, no[i]);
+		CHECKF(config_parse_bool(bad[i], &v) != 0, bad[i]);
+	}
+}
+
+static void
+test_loads(void)
+{
+	static const struct {
+		struct env	 env;
+		int		 ok;
+		const char	*errword;	/* must appear in the message */
+	} t[] = {
+		{ { { NULL } }, 1, NULL },
+		{ { { "MCP_S3_MAX_GET_SIZE=banana" } }, 0, "MCP_S3_MAX_GET_SIZE" },
+		{ { { "MCP_S3_MAX_GET_SIZE=0" } }, 0, "MCP_S3_MAX_GET_SIZE" },
+		{ { { "MCP_S3_READ_SIZE=0" } }, 0, "MCP_S3_READ_SIZE" },
+		{ { { "MCP_S3_READ_SIZE=2MB", "MCP_S3_MAX_GET_SIZE=1MB" } }, 0,
+		    "MCP_S3_READ_SIZE" },
+		{ { { "MCP_S3_MAX_GET_SIZE=1000" } }, 1, NULL },
+		{ { { "MCP_S3_MAX_GET_SIZE=2GiB" } }, 0, "MCP_S3_MAX_GET_SIZE" },
+		{ { { "MCP_S3_TEXT_FORMAT=xml" } }, 0, "MCP_S3_TEXT_FORMAT" },
+		{ { { "MCP_S3_TEXT_FORMAT=json" } }, 1, NULL },
+		{ { { "S3_USE_PATH_STYLE=maybe" } }, 0, "S3_USE_PATH_STYLE" },
+		{ { { "S3_TIMEOUT=-5" } }, 0, "S3_TIMEOUT" },
+		{ { { "S3_TIMEOUT=0" } }, 0, "S3_TIMEOUT" },
+		{ { { "S3_ENDPOINT=ftp://x" } }, 0, "S3_ENDPOINT" },
+		{ { { "S3_ENDPOINT=http://h:0" } }, 0, "S3_ENDPOINT" },
+		{ { { "S3_ENDPOINT=http://h:65536" } }, 0, "S3_ENDPOINT" },
+		{ { { "S3_ENDPOINT=http://h:65535" } }, 1, NULL },
+		{ { { "S3_ENDPOINT=http://h/path" } }, 0, "S3_ENDPOINT" },
+		{ { { "S3_ENDPOINT=https://[::1]:9000" } }, 1, NULL },
+		{ { { "AWS_ACCESS_KEY_ID=AK" } }, 0, "AWS_SECRET_ACCESS_KEY" },
+		{ { { "AWS_SECRET_ACCESS_KEY=SK" } }, 0, "AWS_ACCESS_KEY_ID" },
+		{ { { "AWS_SESSION_TOKEN=T" } }, 0, "AWS_SESSION_TOKEN" },
+		{ { { "AWS_REGION=EU_WEST" } }, 0, "AWS_REGION" },
+		{ { { "AWS_DEFAULT_REGION=Bad" } }, 0, "AWS_DEFAULT_REGION" },
+		{ { { "AWS_REGION=${user_config.region}" } }, 1, NULL },
+	};
+	struct config cfg;
+	char err[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = config_load(&cfg, envget, (void *)&t[i].env, err,
+		    sizeof(err));
+		CHECKF((rc == 0) == t[i].ok, t[i].env.kv[0] ?
+		    t[i].env.kv[0] : "(empty)");
+		if (rc == 0)
+			config_free(&cfg);
+		else if (t[i].errword != NULL)
+			CHECKF(strstr(err, t[i].errword) != NULL, err);
+	}
+}
+
+static void
+test_values(void)
+{
+	struct env e = { { "AWS_DEFAULT_REGION=eu-west-1",
+	    "S3_ENDPOINT=http://127.0.0.1:7480", "AWS_ACCESS_KEY_ID=AK",
+	    "AWS_SECRET_ACCESS_KEY=SK", "S3_CONNECTION_NAME=rgw",
+	    "S3_TIMEOUT=1m30s" } };
+	struct env aws = { { "AWS_REGION=ap-south-1", "AWS_DEFAULT_REGION=x" } };
+	const struct config_conn *c;
+	struct config cfg;
+	char err[256];
+
+	CHECK(config_load(&cfg, envget, &e, err, sizeof(err)) == 0);
+	c = &cfg.conns[0];
+	CHECK(strcmp(c->region, "eu-west-1") == 0);
+	CHECK(strcmp(c->host, "127.0.0.1") == 0 && c->port == 7480);
+	CHECK(c->tls == 0 && c->path_style == 1);
+	CHECK(strcmp(c->name, "rgw") == 0);
+	CHECK(c->timeout_ms == 90000);
+	CHECK(cfg.max_get_size == 10485760 && cfg.read_size == 65536);
+	CHECK(config_conn_find(&cfg, "rgw", 3) == c);
+	CHECK(config_conn_find(&cfg, NULL, 0) == c);
+	CHECK(config_conn_find(&cfg, "nope", 4) == NULL);
+	config_free(&cfg);
+
+	CHECK(config_load(&cfg, envget, &aws, err, sizeof(err)) == 0);
+	c = &cfg.conns[0];
+	CHECK(strcmp(c->region, "ap-south-1") == 0);
+	CHECK(strcmp(c->host, "s3.ap-south-1.amazonaws.com") == 0);
+	CHECK(c->tls == 1 && c->port == 443 && c->path_style == 0);
+	CHECK(strcmp(c->name, "default") == 0);
+	CHECK(c->access_key == NULL);
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	test_sizes();
+	test_durations();
+	test_bools();
+	test_loads();
+	test_values();
+	return unit_done("test_config");
+}
