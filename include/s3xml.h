@@ -11,9 +11,10 @@
  * an Error document.  Unknown elements are ignored.
  *
  * Memory: nothing is allocated.  The slices in struct s3xml_bucket,
- * struct s3xml_object and the prefix slice point into the struct s3xml
- * (its item buffers, or its scanner's text buffer) and are valid only
- * during the callback.  String fields of the result structs are
+ * struct s3xml_object and the prefix slice point into the struct s3xml's
+ * own item buffers (one Contents holds several values, and the scanner
+ * keeps the text of one element at a time) and are valid only during the
+ * callback.  The struct is about 24 KB.  String fields of the result structs are
  * NUL-terminated; no value can hold a NUL (XML cannot carry one and the
  * percent-decoder refuses %00).
  *
@@ -39,11 +40,11 @@
 #include "xml.h"
 
 #define S3XML_EXML	-1	/* not well-formed XML (see xerr) */
-#define S3XML_EDOC	-2	/* the root is neither the expected one nor Error */
+#define S3XML_EDOC	-2	/* root neither the expected one nor Error */
 #define S3XML_EVALUE	-3	/* a number or boolean is malformed */
-#define S3XML_EENCODING	-4	/* bad percent-escape, or EncodingType mismatch */
+#define S3XML_EENCODING	-4	/* bad %-escape, or EncodingType mismatch */
 #define S3XML_ELONG	-5	/* a listing value longer than its field */
-#define S3XML_ESHAPE	-6	/* an item without Key or Name, or a field twice */
+#define S3XML_ESHAPE	-6	/* item without Key/Name, or a field twice */
 #define S3XML_EABORT	-7	/* a callback returned nonzero */
 
 /* Documents, by root element. */
@@ -57,7 +58,7 @@
 #define S3XML_URL	0x1	/* the request said encoding-type=url */
 
 /* Field sizes in bytes, NUL included. */
-#define S3XML_NAME_SIZE		256	/* bucket name (legacy names reach 255) */
+#define S3XML_NAME_SIZE		256	/* legacy bucket names reach 255 */
 #define S3XML_DATE_SIZE		64
 #define S3XML_ETAG_SIZE		128
 #define S3XML_CLASS_SIZE	64
@@ -66,11 +67,11 @@
 
 struct s3xml_bucket {
 	struct slice	 name;
-	struct slice	 creation_date;	/* as sent: 2024-01-02T03:04:05.000Z */
+	struct slice	 creation_date;	/* as sent */
 };
 
 struct s3xml_object {
-	struct slice	 key;		/* decoded; at most S3_MAX_KEY_BYTES */
+	struct slice	 key;		/* decoded, <= S3_MAX_KEY_BYTES */
 	struct slice	 last_modified;
 	struct slice	 etag;		/* as sent, quotes included */
 	struct slice	 storage_class;
@@ -81,7 +82,8 @@ struct s3xml_object {
 struct s3xml_handler {
 	int	(*bucket)(void *arg, const struct s3xml_bucket *);
 	int	(*object)(void *arg, const struct s3xml_object *);
-	int	(*prefix)(void *arg, struct slice prefix);	/* CommonPrefixes */
+	/* Each Prefix in CommonPrefixes. */
+	int	(*prefix)(void *arg, struct slice prefix);
 };
 
 /* Bits of s3xml_listing.present. */
@@ -105,8 +107,9 @@ struct s3xml_listing {
 	char		 prefix[S3XML_KEY_SIZE];
 	char		 delimiter[S3XML_KEY_SIZE];
 	char		 start_after[S3XML_KEY_SIZE];
-	char		 token[S3XML_TOKEN_SIZE];	/* ContinuationToken */
-	char		 next_token[S3XML_TOKEN_SIZE];	/* NextContinuationToken */
+	/* ContinuationToken and NextContinuationToken. */
+	char		 token[S3XML_TOKEN_SIZE];
+	char		 next_token[S3XML_TOKEN_SIZE];
 };
 
 /* Bits of s3xml_error.present and .truncated. */
@@ -145,26 +148,26 @@ struct s3xml_copy {
  * the rest is private.
  */
 struct s3xml {
-	int				 doc;	/* S3XML_* of the root, once seen */
-	int				 xerr;	/* XML_E* behind S3XML_EXML */
-	struct s3xml_listing		 list;	/* doc S3XML_LIST */
-	struct s3xml_copy		 copy;	/* doc S3XML_COPY */
-	struct s3xml_error		 error;	/* doc S3XML_ERROR */
+	int			 doc;	/* S3XML_* of the root, once seen */
+	int			 xerr;	/* XML_E* behind S3XML_EXML */
+	struct s3xml_listing	 list;	/* doc S3XML_LIST */
+	struct s3xml_copy	 copy;	/* doc S3XML_COPY */
+	struct s3xml_error	 error;	/* doc S3XML_ERROR */
 
-	const struct s3xml_handler	*h;
-	void				*arg;
-	int				 expect;
-	unsigned			 flags;
-	int				 err;
-	int				 in2, in3;	/* containers open */
-	unsigned			 seen;		/* fields of the item */
-	uint64_t			 size;
-	size_t				 keylen, datelen, etaglen, classlen;
-	char				 key[S3XML_KEY_SIZE];
-	char				 date[S3XML_DATE_SIZE];
-	char				 etag[S3XML_ETAG_SIZE];
-	char				 sclass[S3XML_CLASS_SIZE];
-	struct xml			 x;
+	const struct s3xml_handler *h;
+	void			*arg;
+	int			 expect;
+	unsigned		 flags;
+	int			 err;
+	int			 in2, in3;	/* containers open */
+	unsigned		 seen;		/* fields of the item */
+	uint64_t		 size;
+	size_t			 keylen, datelen, etaglen, classlen;
+	char			 key[S3XML_KEY_SIZE];
+	char			 date[S3XML_DATE_SIZE];
+	char			 etag[S3XML_ETAG_SIZE];
+	char			 sclass[S3XML_CLASS_SIZE];
+	struct xml		 x;
 };
 
 /* Start parsing a document of kind expect (S3XML_BUCKETS, ...). */

@@ -18,7 +18,7 @@
  * Memory: struct tls_anchors is opaque, owned by the caller after
  * tls_anchors_load() and freed with tls_anchors_free(); it must outlive
  * every struct tls_conn using it.  struct tls_conn is caller-allocated
- * (about 35 KB: the engine buffer is inside); its fields are private.
+ * (about 40 KB: the engine buffer is inside); its fields are private.
  * The socket passed to tls_connect() belongs to the tls_conn from then on
  * and is closed by tls_close().
  *

@@ -19,7 +19,8 @@
  * U+FFFE and U+FFFF: the C0 controls are allowed by reference, as in XML
  * 1.1, because RGW writes keys holding them as "&#x01;".  Text outside
  * the root must be whitespace; text mixed with child elements is checked
- * and dropped.  Namespace prefixes are kept in names as written.
+ * and dropped (XML_MAX_TEXT_BYTES still bounds what comes before the first
+ * child).  Namespace prefixes are kept in names as written.
  *
  * Memory: the name and text slices of an event point into the struct xml
  * and are valid only during the callback.
@@ -43,9 +44,9 @@
 #define XML_ENAME	-6	/* a name longer than XML_MAX_NAME_BYTES */
 #define XML_ETEXT	-7	/* text longer than XML_MAX_TEXT_BYTES */
 #define XML_EMISMATCH	-8	/* an end tag that does not match */
-#define XML_EJUNK	-9	/* text or a second element outside the root */
+#define XML_EJUNK	-9	/* text or an element after the root */
 #define XML_EDOCTYPE	-10	/* a DOCTYPE declaration */
-#define XML_ETRUNC	-11	/* the input ended before the root closed */
+#define XML_ETRUNC	-11	/* input ended before the root closed */
 
 #define XML_OPEN	1
 #define XML_CLOSE	2
@@ -53,9 +54,9 @@
 struct xml_event {
 	int		 type;		/* XML_OPEN or XML_CLOSE */
 	unsigned	 depth;		/* the root element is 1 */
-	struct slice	 name;		/* as written, prefix included */
-	struct slice	 text;		/* XML_CLOSE: decoded text, if leaf */
-	int		 leaf;		/* XML_CLOSE: 1 if no child elements */
+	struct slice	 name;	/* as written, prefix included */
+	struct slice	 text;	/* XML_CLOSE: decoded text, if leaf */
+	int		 leaf;	/* XML_CLOSE: 1 if no child elements */
 };
 
 /* Return nonzero to stop the scan; xml_feed then returns XML_EABORT. */
@@ -65,21 +66,21 @@ typedef int	(*xml_callback)(void *arg, const struct xml_event *);
 struct xml {
 	xml_callback	 cb;
 	void		*arg;
-	uint64_t	 off;		/* bytes consumed before the current */
+	uint64_t	 off;	/* bytes before the current one */
 	int		 err;
-	int		 st;		/* state */
-	int		 ret;		/* state to return to after a reference */
-	int		 next;		/* state after a literal */
-	const char	*lit;		/* literal being matched */
-	unsigned	 pos;		/* index into lit, a name, or a counter */
+	int		 st;	/* state */
+	int		 ret;	/* state to return to after a reference */
+	int		 next;	/* state after a literal */
+	const char	*lit;	/* literal being matched */
+	unsigned	 pos;	/* index into lit or a name, or a count */
 	unsigned	 depth;
-	unsigned	 quote;		/* closing quote of an attribute value */
-	unsigned	 base;		/* of the character reference */
+	unsigned	 quote;	/* that closes an attribute value */
+	unsigned	 base;	/* of a character reference */
 	unsigned	 flags;
-	uint32_t	 cp;		/* character reference value */
-	uint32_t	 ucp;		/* UTF-8 sequence being checked */
-	unsigned char	 need;		/* UTF-8 continuation bytes to come */
-	unsigned char	 lo, hi;	/* range of the next continuation byte */
+	uint32_t	 cp;	/* value of a character reference */
+	uint32_t	 ucp;	/* UTF-8 sequence being checked */
+	unsigned char	 need;	/* UTF-8 continuation bytes to come */
+	unsigned char	 lo, hi;	/* range of the next one */
 	unsigned char	 namelen[XML_MAX_DEPTH];
 	char		 names[XML_MAX_DEPTH][XML_MAX_NAME_BYTES];
 	char		 ent[4];	/* entity name being read */

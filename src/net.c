@@ -235,8 +235,9 @@ net_read(int fd, void *p, size_t n, int64_t timeout_ms,
 	int		 e;
 
 	/*
-	 * INT32_MAX, not INT_MAX: the project's include/limits.h shadows
-	 * <limits.h>, and an int holds at least 32 bits anyway.
+	 * INT32_MAX rather than INT_MAX: <limits.h> meets the project's own
+	 * limits.h when include/ is given with -I, and an int holds at
+	 * least 32 bits anyway.
 	 */
 	if (n > INT32_MAX)
 		n = INT32_MAX;

@@ -23,8 +23,8 @@
 #define I_CLASS		0x10u
 
 /* Private bits of s3xml.flags, above the public S3XML_URL. */
-#define F_DECODED	0x100u	/* a value with '%' or '+' was url-decoded */
-#define F_RAW		0x200u	/* a value with '%' or '+' was taken as is */
+#define F_DECODED	0x100u	/* a value with '%' or '+' was decoded */
+#define F_RAW		0x200u	/* a value with '%' or '+' was kept as is */
 
 static int
 is(struct slice s, const char *lit)
@@ -506,7 +506,7 @@ on_event(void *arg, const struct xml_event *ev)
 	return 0;
 }
 
-/* Turn the scanner's answer into ours; on_event has set p->err if it stopped. */
+/* The scanner's answer as ours; on_event set p->err if it stopped it. */
 static int
 settle(struct s3xml *p, int rc)
 {

@@ -274,7 +274,6 @@ check_header(const struct sigv4_header *h)
 	return 0;
 }
 
-/* Checks every input and fills the derived parts of a job. */
 static void
 add_header(struct job *j, const char *name, struct slice value)
 {
@@ -283,6 +282,7 @@ add_header(struct job *j, const char *name, struct slice value)
 	j->nhdr++;
 }
 
+/* Checks every input and fills the derived parts of a job. */
 static int
 job_init(struct job *j, const struct sigv4_creds *creds,
     const struct sigv4_request *req, int presign, uint32_t expires)
@@ -402,9 +402,9 @@ put_signed_headers(struct sink *k, const struct job *j)
 static void
 put_presign_value(struct sink *k, const struct job *j, int which)
 {
-	char	 num[11];
-	size_t	 i = sizeof(num);
-	uint32_t v;
+	char		 num[11];
+	size_t		 i = sizeof(num);
+	uint32_t	 v;
 
 	switch (which) {
 	case P_ALGORITHM:
@@ -455,7 +455,7 @@ put_presign_query(struct sink *k, const struct job *j)
 	int		 p = 0, first = 1, c;
 
 	while (q.n > 0 || p < P_COUNT) {
-		if (p < P_COUNT && p == P_TOKEN && j->token == NULL) {
+		if (p == P_TOKEN && j->token == NULL) {
 			p++;
 			continue;
 		}

@@ -850,6 +850,7 @@ tool_get_object(struct call *c)
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
 	uint64_t offset, length, max = c->t->cfg->max_get_size, len, next;
 	enum kind kind;
+	char sizes[64];
 	int rc, truncated, bytype;
 
 	offset = (c->a.have & BIT(A_OFFSET)) ? (uint64_t)c->a.num[A_OFFSET] : 0;
@@ -861,24 +862,25 @@ tool_get_object(struct call *c)
 	buf_init(&uri, 0);
 
 	if (length > max) {
-		/* Say how large the object is, so the model can plan. */
+		/* Say how large the object is, when S3 tells, so the model
+		 * can plan its windows. */
 		rc = s3_head_object(c->client, b, k, &m, &err);
-		if (rc != 0 && rc != S3_ERESPONSE) {
-			s3_fail(c, rc, &err);
+		if (rc == S3_ECANCELED) {
+			c->canceled = 1;
 			goto out;
 		}
 		if (rc == 0)
-			write_error(c, "SizeLimit", "length %llu is over the "
-			    "limit of %llu bytes one call may return "
-			    "(MCP_S3_MAX_GET_SIZE); the object has %llu bytes. "
-			    "Read it in windows of at most %llu bytes with "
-			    "offset and length, following next_offset, or "
-			    "fetch it outside the conversation with a presigned "
-			    "URL.", (unsigned long long)length,
-			    (unsigned long long)max, (unsigned long long)m.size,
-			    (unsigned long long)max);
+			snprintf(sizes, sizeof(sizes), "; the object has %llu "
+			    "bytes", (unsigned long long)m.size);
 		else
-			write_s3_error(c, rc, &err);
+			sizes[0] = '\0';
+		write_error(c, "SizeLimit", "length %llu is over the limit of "
+		    "%llu bytes one call may return (MCP_S3_MAX_GET_SIZE)%s. "
+		    "Read it in windows of at most %llu bytes with offset and "
+		    "length, following next_offset, or fetch it outside the "
+		    "conversation with a presigned URL.",
+		    (unsigned long long)length, (unsigned long long)max, sizes,
+		    (unsigned long long)max);
 		goto out;
 	}
 

@@ -34,9 +34,9 @@ enum {
 };
 
 #define F_ROOTDONE	0x01u	/* the root element has closed */
-#define F_KIDS		0x02u	/* the current element has child elements */
+#define F_KIDS		0x02u	/* the current element has a child */
 #define F_CR		0x04u	/* the last byte was a CR */
-#define F_NEEDWS	0x08u	/* an attribute must be preceded by space */
+#define F_NEEDWS	0x08u	/* space must come before an attribute */
 #define F_BRACKET1	0x10u	/* text ends in "]" */
 #define F_BRACKET2	0x20u	/* text ends in "]]" */
 
@@ -120,7 +120,7 @@ utf8_step(struct xml *x, unsigned c)
 			if (c == 0xED)
 				x->hi = 0x9F;
 		} else if (c < 0xF5) {
-			/* So do overlong forms and code points past U+10FFFF. */
+			/* So do overlong forms and values past U+10FFFF. */
 			x->need = 3;
 			x->ucp = c & 0x07;
 			if (c == 0xF0)

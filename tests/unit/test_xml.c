@@ -16,8 +16,8 @@ struct log {
 	char		 buf[LOG_BYTES];
 	size_t		 n;
 	unsigned	 depth;
-	int		 bad;		/* overflow, or a depth out of step */
-	int		 stop_at;	/* abort on this event (1-based), or 0 */
+	int		 bad;		/* overflow, or depth out of step */
+	int		 stop_at;	/* abort on this event (from 1) */
 	int		 events;
 };
 
@@ -166,7 +166,8 @@ test_table(void)
 		{ "char refs", "<a>&#65;&#x42;&#x00043;&#233;&#x20AC;"
 		    "&#x1F600;&#x10FFFF;</a>", 0, "<a>[ABC\xC3\xA9\xE2\x82\xAC"
 		    "\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF]</a>" },
-		{ "control by ref", "<a>&#1;&#x1f;</a>", 0, "<a>[\x01\x1F]</a>" },
+		{ "control by ref", "<a>&#1;&#x1f;</a>", 0,
+		    "<a>[\x01\x1F]</a>" },
 		{ "ref nul", "<a>&#0;</a>", XML_ECHAR, "<a>" },
 		{ "ref nul hex", "<a>&#x000;</a>", XML_ECHAR, "<a>" },
 		{ "ref surrogate lo", "<a>&#xD800;</a>", XML_ECHAR, "<a>" },
@@ -227,10 +228,12 @@ test_table(void)
 		/* Names. */
 		{ "name digit", "<1a/>", XML_ESYNTAX, "" },
 		{ "name space", "< a/>", XML_ESYNTAX, "" },
-		{ "name chars", "<_a-b.c:d9/>", 0, "<_a-b.c:d9>[]</_a-b.c:d9>" },
+		{ "name chars", "<_a-b.c:d9/>", 0,
+		    "<_a-b.c:d9>[]</_a-b.c:d9>" },
 		/* Mismatched tags. */
 		{ "mismatch", "<a></b>", XML_EMISMATCH, "<a>" },
-		{ "mismatch nested", "<a><b></a></b>", XML_EMISMATCH, "<a><b>" },
+		{ "mismatch nested", "<a><b></a></b>", XML_EMISMATCH,
+		    "<a><b>" },
 		{ "mismatch prefix", "<ab></a>", XML_EMISMATCH, "<ab>" },
 		{ "mismatch longer", "<a></ab>", XML_EMISMATCH, "<a>" },
 		{ "close first", "</a>", XML_EMISMATCH, "" },
@@ -241,7 +244,8 @@ test_table(void)
 		{ "doctype after decl", "<?xml version=\"1.0\"?>\n"
 		    "<!DOCTYPE a SYSTEM \"file:///etc/passwd\"><a/>",
 		    XML_EDOCTYPE, "" },
-		{ "doctype inside", "<a><!DOCTYPE a></a>", XML_EDOCTYPE, "<a>" },
+		{ "doctype inside", "<a><!DOCTYPE a></a>", XML_EDOCTYPE,
+		    "<a>" },
 		{ "entity decl", "<!ENTITY x \"y\"><a/>", XML_ESYNTAX, "" },
 		/* Content outside the root. */
 		{ "second root", "<a/><b/>", XML_EJUNK, "<a>[]</a>" },

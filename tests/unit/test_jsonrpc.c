@@ -1,0 +1,122 @@
+/*
+ * test_jsonrpc.c - stdio framing: lines, the over-long line at the limit
+ * and one past it, resync, a last line without newline, scanning.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonrpc.h"
+#include "unit.h"
+
+/* A reader over a pipe holding in[0..n), written by a child. */
+static int
+feed(const char *in, size_t n)
+{
+	int p[2];
+	pid_t pid;
+	size_t off = 0;
+	ssize_t w;
+
+	if (pipe(p) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		/* Dribble in small pieces to exercise partial reads. */
+		while (off < n) {
+			w = write(p[1], in + off, n - off > 7 ? 7 : n - off);
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+static int
+count_scan(void *arg, const char *line, size_t n)
+{
+	int *k = arg;
+
+	(void)line;
+	(void)n;
+	(*k)++;
+	return 0;
+}
+
+int
+main(void)
+{
+	struct jsonrpc_reader r;
+	struct slice l;
+	char *big;
+	size_t limit = 100, i;
+	int fd, k;
+
+	fd = feed("a\nbb\r\n\nlast", 11);
+	jsonrpc_reader_init(&r, fd, limit);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 1 &&
+	    l.p[0] == 'a');
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3 &&
+	    memcmp(l.p, "bb\r", 3) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 4 &&
+	    memcmp(l.p, "last", 4) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	jsonrpc_reader_free(&r);
+	close(fd);
+
+	/* A line of exactly the limit passes; one byte more does not. */
+	big = malloc(4 * limit + 16);
+	memset(big, 'x', 4 * limit + 16);
+	big[limit] = '\n';				/* line 1: limit */
+	big[limit + 1 + limit + 1] = '\n';		/* line 2: limit + 1 */
+	memcpy(big + 2 * limit + 3, "ok\n", 3);		/* line 3 */
+	/* line 4: far over the limit, then a last good line */
+	big[4 * limit + 10] = '\n';
+	memcpy(big + 4 * limit + 11, "end\n", 4);
+	fd = feed(big, 4 * limit + 15);
+	jsonrpc_reader_init(&r, fd, limit);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == limit);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_ETOOLONG);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 2 &&
+	    memcmp(l.p, "ok", 2) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_ETOOLONG);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3 &&
+	    memcmp(l.p, "end", 3) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	jsonrpc_reader_free(&r);
+	close(fd);
+
+	/* An over-long last line without a newline is still reported. */
+	memset(big, 'y', 3 * limit);
+	fd = feed(big, 3 * limit);
+	jsonrpc_reader_init(&r, fd, limit);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_ETOOLONG);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	jsonrpc_reader_free(&r);
+	close(fd);
+
+	/* Scanning sees queued lines once and leaves them queued. */
+	fd = feed("one\ntwo\nthr", 11);
+	jsonrpc_reader_init(&r, fd, limit);
+	for (i = 0; i < 20 && r.len < 11; i++)
+		if (jsonrpc_fill(&r) <= 0)
+			break;
+	k = 0;
+	CHECK(jsonrpc_scan(&r, count_scan, &k) == 0 && k == 2);
+	CHECK(jsonrpc_scan(&r, count_scan, &k) == 0 && k == 2);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3 &&
+	    memcmp(l.p, "one", 3) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3 &&
+	    memcmp(l.p, "thr", 3) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	jsonrpc_reader_free(&r);
+	close(fd);
+	free(big);
+	return unit_done("test_jsonrpc");
+}
