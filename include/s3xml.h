@@ -14,9 +14,9 @@
  * struct s3xml_object and the prefix slice point into the struct s3xml's
  * own item buffers (one Contents holds several values, and the scanner
  * keeps the text of one element at a time) and are valid only during the
- * callback.  The struct is about 24 KB.  String fields of the result structs are
- * NUL-terminated; no value can hold a NUL (XML cannot carry one and the
- * percent-decoder refuses %00).
+ * callback.  The struct is about 24 KB.  String fields of the result
+ * structs are NUL-terminated; no value can hold a NUL (XML cannot carry
+ * one, and the percent-decoder refuses %00).
  *
  * encoding-type=url: if the request asked for it (S3XML_URL), Key,
  * Prefix, Delimiter and StartAfter are percent-decoded, strictly ('+' is
@@ -40,11 +40,11 @@
 #include "xml.h"
 
 #define S3XML_EXML	-1	/* not well-formed XML (see xerr) */
-#define S3XML_EDOC	-2	/* root neither the expected one nor Error */
+#define S3XML_EDOC	-2	/* root is neither expected nor Error */
 #define S3XML_EVALUE	-3	/* a number or boolean is malformed */
-#define S3XML_EENCODING	-4	/* bad %-escape, or EncodingType mismatch */
+#define S3XML_EENCODING	-4	/* bad %-escape; EncodingType mismatch */
 #define S3XML_ELONG	-5	/* a listing value longer than its field */
-#define S3XML_ESHAPE	-6	/* item without Key/Name, or a field twice */
+#define S3XML_ESHAPE	-6	/* no Key or Name, or a field twice */
 #define S3XML_EABORT	-7	/* a callback returned nonzero */
 
 /* Documents, by root element. */
@@ -58,7 +58,7 @@
 #define S3XML_URL	0x1	/* the request said encoding-type=url */
 
 /* Field sizes in bytes, NUL included. */
-#define S3XML_NAME_SIZE		256	/* legacy bucket names reach 255 */
+#define S3XML_NAME_SIZE		256	/* old bucket names reach 255 */
 #define S3XML_DATE_SIZE		64
 #define S3XML_ETAG_SIZE		128
 #define S3XML_CLASS_SIZE	64
@@ -71,7 +71,7 @@ struct s3xml_bucket {
 };
 
 struct s3xml_object {
-	struct slice	 key;		/* decoded, <= S3_MAX_KEY_BYTES */
+	struct slice	 key;		/* decoded; S3_MAX_KEY_BYTES */
 	struct slice	 last_modified;
 	struct slice	 etag;		/* as sent, quotes included */
 	struct slice	 storage_class;
@@ -148,7 +148,7 @@ struct s3xml_copy {
  * the rest is private.
  */
 struct s3xml {
-	int			 doc;	/* S3XML_* of the root, once seen */
+	int			 doc;	/* S3XML_* of the root */
 	int			 xerr;	/* XML_E* behind S3XML_EXML */
 	struct s3xml_listing	 list;	/* doc S3XML_LIST */
 	struct s3xml_copy	 copy;	/* doc S3XML_COPY */

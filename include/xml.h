@@ -52,8 +52,8 @@
 #define XML_CLOSE	2
 
 struct xml_event {
-	int		 type;		/* XML_OPEN or XML_CLOSE */
-	unsigned	 depth;		/* the root element is 1 */
+	int		 type;	/* XML_OPEN or XML_CLOSE */
+	unsigned	 depth;	/* the root element is 1 */
 	struct slice	 name;	/* as written, prefix included */
 	struct slice	 text;	/* XML_CLOSE: decoded text, if leaf */
 	int		 leaf;	/* XML_CLOSE: 1 if no child elements */
@@ -69,7 +69,7 @@ struct xml {
 	uint64_t	 off;	/* bytes before the current one */
 	int		 err;
 	int		 st;	/* state */
-	int		 ret;	/* state to return to after a reference */
+	int		 ret;	/* state to go back to after a reference */
 	int		 next;	/* state after a literal */
 	const char	*lit;	/* literal being matched */
 	unsigned	 pos;	/* index into lit or a name, or a count */
@@ -80,7 +80,8 @@ struct xml {
 	uint32_t	 cp;	/* value of a character reference */
 	uint32_t	 ucp;	/* UTF-8 sequence being checked */
 	unsigned char	 need;	/* UTF-8 continuation bytes to come */
-	unsigned char	 lo, hi;	/* range of the next one */
+	unsigned char	 lo;	/* range of the next one */
+	unsigned char	 hi;
 	unsigned char	 namelen[XML_MAX_DEPTH];
 	char		 names[XML_MAX_DEPTH][XML_MAX_NAME_BYTES];
 	char		 ent[4];	/* entity name being read */

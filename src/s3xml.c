@@ -24,7 +24,7 @@
 
 /* Private bits of s3xml.flags, above the public S3XML_URL. */
 #define F_DECODED	0x100u	/* a value with '%' or '+' was decoded */
-#define F_RAW		0x200u	/* a value with '%' or '+' was kept as is */
+#define F_RAW		0x200u	/* a value with '%' or '+' was kept */
 
 static int
 is(struct slice s, const char *lit)

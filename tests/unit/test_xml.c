@@ -16,7 +16,7 @@ struct log {
 	char		 buf[LOG_BYTES];
 	size_t		 n;
 	unsigned	 depth;
-	int		 bad;		/* overflow, or depth out of step */
+	int		 bad;		/* overflow, or depth astray */
 	int		 stop_at;	/* abort on this event (from 1) */
 	int		 events;
 };
