@@ -65,8 +65,9 @@ $(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -c $< -o $@
 $(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
 	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS)
+# Replaced by rename, so a copy that is running is never in the way.
 build/mcp-s3: $(O)/mcp-s3
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 # --- unit tests, plain and sanitized -------------------------------------
 define host_flavour
