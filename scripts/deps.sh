@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh [build|test|all] — install what mcp-s3 needs on Debian 12, only what
-# is missing.  build: musl toolchain, jsmn, BearSSL source.  test: Ceph RGW,
+# is missing.  build: musl toolchain, BearSSL source.  test: Ceph RGW,
 # awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.
 set -eu
 what=${1:-all}
@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=""
 want() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed' || need="$need $1"; }
 
-case $what in build|all) for p in musl-tools musl-dev libjsmn-dev dpkg-dev make gcc; do want $p; done ;; esac
+case $what in build|all) for p in musl-tools musl-dev dpkg-dev make gcc; do want $p; done ;; esac
 case $what in test|all)
 	for p in ceph-mon ceph-osd ceph-common radosgw uuid-runtime awscli rclone curl \
 	    clang libclang-rt-14-dev hyperfine python3 openssl ca-certificates nodejs; do want $p; done ;;
@@ -46,8 +46,6 @@ SRC
 		mv "$src" "$dst/bearssl"
 		rm -rf "$tmp"
 	fi
-	mkdir -p "$dst/jsmn"
-	cp /usr/include/jsmn.h "$dst/jsmn/jsmn.h"
 	;;
 esac
 

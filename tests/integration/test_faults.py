@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Faults a real S3 will not produce on cue, from a tiny loopback peer:
+a server that accepts and never answers (read deadline, cancellation), and
+one that cuts a response short. After each, the server keeps serving."""
+import socket
+import sys
+import threading
+import time
+
+from mcptest import Server, Suite, base_env, binary_ready, check, error_text, eq
+
+S = Suite("test_faults")
+
+
+class Peer:
+    """A 127.0.0.1 TCP peer: mode 'stall' reads and never answers,
+    'cut' answers a 200 with Content-Length 1000 and 10 bytes, then closes."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = threading.Event()
+        self.stop = False
+        self.conns = []
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def loop(self):
+        deadline = time.monotonic() + 60
+        while not self.stop and time.monotonic() < deadline:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.conns.append(c)
+            self.accepted.set()
+            if self.mode == "cut":
+                c.settimeout(5)
+                try:
+                    c.recv(65536)
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n"
+                              b"Content-Type: text/plain\r\n\r\n0123456789")
+                except OSError:
+                    pass
+                c.close()
+
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def close(self):
+        self.stop = True
+        self.t.join(5)
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@S.test
+def read_deadline_gives_timeout():
+    p = Peer("stall")
+    try:
+        with Server(base_env({"S3_TIMEOUT": "1s"}, p.endpoint())) as s:
+            s.initialize()
+            t0 = time.monotonic()
+            r = s.call("s3_list_buckets", {}, timeout=15)
+            took = time.monotonic() - t0
+            error_text(r, "Timeout", "stalled server")
+            check(took < 10, "the timeout took %.1fs" % took)
+            eq(s.result("ping"), {}, "ping after the timeout")
+    finally:
+        p.close()
+
+
+@S.test
+def cancel_stops_the_call_and_gets_no_answer():
+    p = Peer("stall")
+    try:
+        with Server(base_env({"S3_TIMEOUT": "60s"}, p.endpoint())) as s:
+            s.initialize()
+            rid = s.new_id()
+            s.send({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                    "params": {"name": "s3_list_objects", "arguments": {"bucket": "abc"}}})
+            check(p.accepted.wait(10), "the server never connected to the peer")
+            s.notify("notifications/cancelled", {"requestId": rid, "reason": "test"})
+            t0 = time.monotonic()
+            eq(s.result("ping", timeout=10), {}, "ping after the cancel")
+            check(time.monotonic() - t0 < 10, "ping was not answered promptly")
+            time.sleep(0.5)
+            left = [m for m in s.untaken() if isinstance(m, dict) and m.get("id") == rid]
+            eq(left, [], "answers to the cancelled call")
+    finally:
+        p.close()
+
+
+@S.test
+def cancel_of_another_id_changes_nothing():
+    p = Peer("stall")
+    try:
+        with Server(base_env({"S3_TIMEOUT": "2s"}, p.endpoint())) as s:
+            s.initialize()
+            rid = s.new_id()
+            s.send({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                    "params": {"name": "s3_list_buckets", "arguments": {}}})
+            check(p.accepted.wait(10), "the server never connected to the peer")
+            s.notify("notifications/cancelled", {"requestId": "someone-else"})
+            r = s.wait_id(rid, timeout=15)
+            error_text(r["result"], "Timeout", "uncancelled call")
+    finally:
+        p.close()
+
+
+@S.test
+def cut_body_is_a_clear_error_and_serving_goes_on():
+    p = Peer("cut")
+    try:
+        with Server(base_env({"S3_TIMEOUT": "5s"}, p.endpoint())) as s:
+            s.initialize()
+            r = s.call("s3_get_object", {"bucket": "abc", "key": "k"}, timeout=20)
+            check(r.get("isError") is True, "a cut body must be an error: %s" % r)
+            t = r["content"][0]["text"]
+            check(t.split(":")[0] in ("NetworkError", "BadResponse"), "code of %r" % t[:200])
+            eq(s.result("ping"), {}, "ping after the cut body")
+    finally:
+        p.close()
+
+
+@S.test
+def eof_with_a_call_in_flight_still_answers_it():
+    p = Peer("stall")
+    try:
+        s = Server(base_env({"S3_TIMEOUT": "1s"}, p.endpoint()))
+        s.initialize()
+        rid = s.new_id()
+        s.send({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                "params": {"name": "s3_list_buckets", "arguments": {}}})
+        check(p.accepted.wait(10), "the server never connected to the peer")
+        s.proc.stdin.close()
+        r = s.wait_id(rid, timeout=15)
+        error_text(r["result"], "Timeout", "call answered after EOF")
+        eq(s.wait_exit(15), 0, "exit status after EOF")
+    finally:
+        p.close()
+
+
+if __name__ == "__main__":
+    if not binary_ready():
+        sys.exit(S.fail_all("build/mcp-s3 is missing"))
+    sys.exit(S.run(sys.argv[1:]))
