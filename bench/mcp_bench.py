@@ -42,7 +42,7 @@ class Lean:
 
     def __init__(self, ep, **extra):
         self.p = subprocess.Popen([BIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, env=env(ep, **extra), bufsize=0)
+                                  stderr=subprocess.DEVNULL, env=env(ep, **extra))
         self.out = self.p.stdout
         self.n = 0
 
@@ -50,6 +50,7 @@ class Lean:
         self.n += 1
         self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.n, "method": method,
                                        "params": params}).encode() + b"\n")
+        self.p.stdin.flush()
         while True:
             line = self.out.readline()
             if not line:
@@ -66,6 +67,7 @@ class Lean:
     def init(self):
         self.rpc("initialize", INIT)
         self.p.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+        self.p.stdin.flush()
 
     def status(self):
         st = {}
@@ -130,7 +132,7 @@ def main():
     want = D.bench_text()
     s = Lean(ep, MCP_S3_MAX_GET_SIZE="16MiB")
     s.init()
-    args = {"name": "s3_get_object", "arguments": {"bucket": D.BENCH_BUCKET, "key": D.BENCH_BIG_KEY,
+    args = {"name": "s3_get_object", "arguments": {"bucket": D.BENCH_BIG_BUCKET, "key": D.BENCH_BIG_KEY,
                                                    "offset": 0, "length": D.BENCH_BIG_SIZE}}
     lines = []
     t_get = timed(lambda: lines.append(s.rpc_raw("tools/call", args)))

@@ -89,6 +89,13 @@ int		jsonw_null(struct jsonw *w);
  */
 int		jsonw_string_begin(struct jsonw *w);
 int		jsonw_string_part(struct jsonw *w, const char *s, size_t n);
+/*
+ * As jsonw_string_part, for bytes the caller has already checked with
+ * utf8_valid(): they are not checked again (a large text body is then
+ * read once, not twice).  Invalid UTF-8 here makes invalid JSON.
+ */
+int		jsonw_string_part_utf8(struct jsonw *w, const char *s,
+		    size_t n);
 int		jsonw_string_end(struct jsonw *w);
 
 /*

@@ -25,18 +25,26 @@ struct slice {
 
 #define SLICE_LIT(s)	((struct slice){ (s), sizeof(s) - 1 })
 
-/* Growable bytes; p is always NUL-terminated past n when cap > 0. */
+/*
+ * Growable bytes; p is always NUL-terminated past n when cap > 0.  hi is
+ * the high-water mark of bytes handed out for writing: wiping covers
+ * [0, hi), so room that was only preallocated is never touched.
+ */
 struct buf {
 	char	*p;
 	size_t	 n;
 	size_t	 cap;
 	size_t	 limit;	/* 0: no limit besides SIZE_MAX */
+	size_t	 hi;
 };
 
 void	buf_init(struct buf *, size_t limit);
 void	buf_reset(struct buf *);		/* n = 0, keeps memory */
 void	buf_free(struct buf *);			/* wipes, then frees */
+/* Room for extra more bytes at p + n, which the caller may then write. */
 int	buf_reserve(struct buf *, size_t extra);
+/* Room for extra more bytes, allocated but not yet written (no wipe). */
+int	buf_prealloc(struct buf *, size_t extra);
 int	buf_add(struct buf *, const void *, size_t);
 int	buf_adds(struct buf *, const char *);	/* NUL-terminated */
 int	buf_addc(struct buf *, char);

@@ -78,24 +78,43 @@ after_value(struct jsonw *w)
 }
 
 /* Writes s[0..n) escaped, without quotes. */
+/*
+ * Bytes that cannot stand in a JSON string as they are: '"', '\\' and
+ * the control characters; 0xe2 may start U+2028 or U+2029.  Everything
+ * else is copied in runs, which is what keeps large bodies fast.
+ */
+static const unsigned char special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	[0xe2] = 1,
+};
+
+/* Appends n bytes of valid UTF-8, escaped for a JSON string. */
 static int
-add_chars(struct jsonw *w, const char *s, size_t n)
+escape_chars(struct jsonw *w, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*u = (const unsigned char *)s;
 	char			 esc[7];
 	size_t			 i, run, en;
 
-	if (w->err != 0)
-		return w->err;
-	/* An empty string may come as (NULL, 0), e.g. from an empty buf. */
-	if (n == 0)
-		return 0;
-	if (s == NULL)
-		return fail(w, JSONW_EINVAL);
-	if (!utf8_valid(s, n))
-		return fail(w, JSONW_EUTF8);
+	switch (buf_prealloc(w->out, n)) {
+	case 0:
+		break;
+	case UTIL_ENOMEM:
+		return fail(w, JSONW_ENOMEM);
+	default:
+		return fail(w, JSONW_ELIMIT);
+	}
 	for (i = run = 0; i < n; i++) {
+		while (i < n && !special[u[i]])
+			i++;
+		if (i == n)
+			break;
 		en = 2;
 		esc[0] = '\\';
 		switch (u[i]) {
@@ -144,6 +163,21 @@ add_chars(struct jsonw *w, const char *s, size_t n)
 	if (n > run && add(w, s + run, n - run) != 0)
 		return w->err;
 	return 0;
+}
+
+static int
+add_chars(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->err != 0)
+		return w->err;
+	/* An empty string may come as (NULL, 0), e.g. from an empty buf. */
+	if (n == 0)
+		return 0;
+	if (s == NULL)
+		return fail(w, JSONW_EINVAL);
+	if (!utf8_valid(s, n))
+		return fail(w, JSONW_EUTF8);
+	return escape_chars(w, s, n);
 }
 
 /* Writes s[0..n) as a JSON string, quotes included. */
@@ -315,6 +349,21 @@ jsonw_string_part(struct jsonw *w, const char *s, size_t n)
 	if (w->state != ST_STRING)
 		return fail(w, JSONW_ESTATE);
 	return add_chars(w, s, n);
+}
+
+/* see jsonw.h */
+int
+jsonw_string_part_utf8(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->err != 0)
+		return w->err;
+	if (w->state != ST_STRING)
+		return fail(w, JSONW_ESTATE);
+	if (n == 0)
+		return 0;
+	if (s == NULL)
+		return fail(w, JSONW_EINVAL);
+	return escape_chars(w, s, n);
 }
 
 /* see jsonw.h */

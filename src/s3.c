@@ -557,7 +557,12 @@ s3_get_object(struct s3_client *c, struct slice bucket, struct slice key,
 	sink.room = length;
 	r.sink = sink_body;
 	r.sink_arg = &sink;
-	if (buf_reserve(body, length > 1048576 ? 1048576 : length) != 0) {
+	/*
+	 * The whole window at once: growing by doubling would copy the body
+	 * and briefly hold it twice.  Pages the body never reaches are never
+	 * touched, so a large window for a small object costs no memory.
+	 */
+	if (buf_prealloc(body, length) != 0) {
 		rc = S3_ENOMEM;
 		goto out;
 	}

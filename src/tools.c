@@ -501,7 +501,8 @@ write_long_string(struct call *c, const char *p, size_t n, int b64)
 				len = utf8_boundary(p + off, len);
 			if (len == 0)
 				len = n - off;
-			jsonw_string_part(c->w, p + off, len);
+			/* Checked with utf8_valid before it was called text. */
+			jsonw_string_part_utf8(c->w, p + off, len);
 		}
 		if (jsonrpc_writer_drain(c->out) == 0)
 			jsonw_rebase(c->w);

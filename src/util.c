@@ -45,6 +45,7 @@ buf_init(struct buf *b, size_t limit)
 	b->n = 0;
 	b->cap = 0;
 	b->limit = limit;
+	b->hi = 0;
 }
 
 /* see util.h */
@@ -61,12 +62,13 @@ void
 buf_free(struct buf *b)
 {
 	if (b->p != NULL) {
-		wipe(b->p, b->cap);
+		wipe(b->p, b->hi < b->cap ? b->hi : b->cap);
 		free(b->p);
 	}
 	b->p = NULL;
 	b->n = 0;
 	b->cap = 0;
+	b->hi = 0;
 }
 
 /*
@@ -74,8 +76,8 @@ buf_free(struct buf *b)
  * wiping it, and a buffer may hold a secret.
  */
 /* see util.h */
-int
-buf_reserve(struct buf *b, size_t extra)
+static int
+grow(struct buf *b, size_t extra)
 {
 	size_t	 limit, need, cap;
 	char	*p;
@@ -95,13 +97,35 @@ buf_reserve(struct buf *b, size_t extra)
 		return UTIL_ENOMEM;
 	if (b->p != NULL) {
 		memcpy(p, b->p, b->n);
-		wipe(b->p, b->cap);
+		wipe(b->p, b->hi < b->cap ? b->hi : b->cap);
 		free(b->p);
 	}
 	p[b->n] = '\0';
 	b->p = p;
 	b->cap = cap;
+	if (b->hi < b->n + 1)
+		b->hi = b->n + 1;
 	return 0;
+}
+
+/* see util.h */
+int
+buf_reserve(struct buf *b, size_t extra)
+{
+	int	 rc;
+
+	if ((rc = grow(b, extra)) != 0)
+		return rc;
+	if (b->hi < b->n + extra + 1)
+		b->hi = b->n + extra + 1;
+	return 0;
+}
+
+/* see util.h */
+int
+buf_prealloc(struct buf *b, size_t extra)
+{
+	return grow(b, extra);
 }
 
 /* see util.h */
@@ -402,6 +426,20 @@ utf8_valid(const char *str, size_t n)
 	int			 len, k;
 
 	while (i < n) {
+		/* Runs of ASCII, eight bytes at a time: most text is ASCII. */
+		if (s[i] < 0x80) {
+			uint64_t	 w;
+
+			while (n - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				i += 8;
+			}
+			while (i < n && s[i] < 0x80)
+				i++;
+			continue;
+		}
 		if ((len = utf8_lead(s[i], &lo, &hi)) == 0)
 			return 0;
 		if ((size_t)len > n - i)

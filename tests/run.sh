@@ -5,6 +5,7 @@
 #   1. unit tests       build/host/tests/test_*  and  build/asan/tests/test_*
 #   2. fuzz replays     build/{host,asan}/fuzz/fuzz_NAME over tests/fuzz/corpus/NAME/
 #   3. protocol         tests/integration/test_protocol.py          (no S3)
+#                       and every other tests/integration/test_*.py but test_read.py
 #   4. a Ceph RGW in build/rgw-test on a free port (started in the background
 #      at step 1), seeded by tests/peers/seed.sh
 #   5. read tools       tests/integration/test_read.py               (RGW)
@@ -44,6 +45,20 @@ add() {	# add NAME PASSED FAILED NOTE
 	TABLE+=("$(printf '%-34s %5s passed %4s failed  %s' "$1" "$2" "$3" "${4:-}")")
 }
 
+# bounded SECONDS LOG CMD... — runs CMD under timeout(1) in the background and
+# waits for it, so that a signal to this script is handled at once (on_signal
+# then stops CHILD); returns CMD's exit status (124 when it timed out).
+CHILD=""
+bounded() {
+	local secs=$1 log=$2 rc; shift 2
+	timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1 &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=""
+	return $rc
+}
+
 # run_suite NAME SECONDS CMD... — runs a suite with a bound, tees its output to
 # build/test-logs/NAME.log and adds its closing "N passed, N failed".
 run_suite() {
@@ -51,7 +66,7 @@ run_suite() {
 	local log=$LOGS/${name//\//_}.log t0 rc line p f note=""
 	echo "=== $name"
 	t0=$(now_ms)
-	timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1
+	bounded "$secs" "$log" "$@"
 	rc=$?
 	cat "$log"
 	line=$(grep -aE '^[^ ].*: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
@@ -74,7 +89,7 @@ run_plain() {
 	local log=$LOGS/${name//\//_}.log t0 rc
 	echo "=== $name"
 	t0=$(now_ms)
-	timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1
+	bounded "$secs" "$log" "$@"
 	rc=$?
 	cat "$log"
 	if [ $rc = 0 ]; then add "$name" 1 0 "$(secs "$t0")"
@@ -103,7 +118,9 @@ rgw_tail() {
 }
 
 on_signal() {
+	trap '' INT TERM HUP
 	echo "run.sh: interrupted; stopping RGW" >&2
+	if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; fi
 	stop_rgw
 	add "interrupted" 0 1
 	printf '%s\n' "${TABLE[@]}"
@@ -147,8 +164,12 @@ for c in tests/fuzz/corpus/*/; do
 done
 shopt -u nullglob
 
-# 3. protocol
+# 3. protocol, and every other integration suite that needs no S3 (all but test_read.py)
 run_suite test_protocol.py 600 python3 tests/integration/test_protocol.py
+for t in tests/integration/test_*.py; do
+	case ${t##*/} in test_protocol.py|test_read.py) continue ;; esac
+	run_suite "${t##*/}" 600 python3 "$t"
+done
 
 # 4. RGW up, seeded
 echo "=== RGW (build/rgw-test)"
@@ -158,7 +179,7 @@ if wait "$RGWJOB"; then
 	RGW_STARTED=1
 	echo "RGW up at $EP ($(grep -a 'up in' "$LOGS/rgw-start.log" | sed 's/.*up in \([0-9.]* s\).*/\1/'))"
 	t0=$(now_ms)
-	if tests/peers/seed.sh "$EP" >"$LOGS/seed.log" 2>&1; then
+	if bounded 600 "$LOGS/seed.log" tests/peers/seed.sh "$EP"; then
 		echo "seeded in $(secs "$t0")"
 	else
 		cat "$LOGS/seed.log"

@@ -24,6 +24,7 @@ MANY = "mcp-many"
 MANY_COUNT = 2500
 BENCH_BUCKET = "mcp-bench"
 BENCH_KEYS = 10000
+BENCH_BIG_BUCKET = "mcp-bench-big"
 BENCH_BIG_KEY = "big8m.txt"
 BENCH_BIG_SIZE = 8 * 1024 * 1024
 
@@ -40,6 +41,8 @@ README = ("# Readme\n\nThis is **docs/readme.md**, seeded for mcp-s3.\n"
           "Unicode: café, naïve, 日本語.\n").encode()
 LATIN1 = "Latin-1 text: café, naïve, résumé, Ærøskøbing.\n".encode("latin-1")
 META = {"owner": "alice", "purpose": "test"}
+UTF8_BIN = "octet-stream, but valid UTF-8: Grüße, 日本\n".encode()
+NUL_TXT = b"text/plain, but with a NUL \x00 in the middle\n"
 
 
 def hostile_body(key):
@@ -161,6 +164,8 @@ def main_objects():
         ("hello.txt", HELLO, "text/plain", {}),
         ("docs/readme.md", README, "text/markdown", {}),
         ("data/blob.bin", blob(), "application/octet-stream", {}),
+        ("data/utf8.bin", UTF8_BIN, "application/octet-stream", {}),
+        ("data/nul.txt", NUL_TXT, "text/plain", {}),
         ("img/pixel.png", png(), "image/png", {}),
         ("img/big.png", png(48, 48, noise=True), "image/png", {}),
         ("img/photo.jpg", jpeg(), "image/jpeg", {}),

@@ -67,12 +67,12 @@ do_stop() {
 			pids+=("$pid")
 		fi
 	done
-	# Bounded wait: 20 s of TERM, then KILL and 5 s more.
-	for i in $(seq 1 100); do
+	# Bounded wait: 10 s of TERM, then KILL and 5 s more.
+	for i in $(seq 1 60); do
 		local alive=0
 		for pid in "${pids[@]+"${pids[@]}"}"; do is_ours "$pid" && alive=1; done
 		[ $alive = 0 ] && break
-		[ "$i" = 80 ] && for pid in "${pids[@]+"${pids[@]}"}"; do
+		[ "$i" = 40 ] && for pid in "${pids[@]+"${pids[@]}"}"; do
 			is_ours "$pid" && { say "PID $pid ignored SIGTERM; sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
 		done
 		sleep 0.25

@@ -27,7 +27,15 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true AWS_PAGER="" LC_ALL=C.UTF-8
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CA_BUNDLE AWS_ENDPOINT_URL AWS_DEFAULT_OUTPUT
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
 cat > "$T/config" <<'EOF'
 [default]
 region = us-east-1
@@ -54,22 +62,23 @@ mkbucket mcp-test
 
 # 1. every key that is a plain relative path, in one recursive copy
 t1=$(now_ms)
-aws s3 cp --recursive --only-show-errors "$T/data/tree" s3://mcp-test/ &
+$AWS --endpoint-url "$EP" s3 cp --recursive --only-show-errors "$T/data/tree" s3://mcp-test/ &
 pids=($!)
 # 2. the rest (user metadata, "//" in the key, the 1,024-byte key), one put-object each
 while IFS=$'\t' read -r n key ct md; do
 	args=(s3api put-object --bucket mcp-test --key "$key" --body "$T/data/extra/$n" --content-type "$ct")
 	[ -z "$md" ] || args+=(--metadata "$md")
-	aws "${args[@]}" >/dev/null &
+	$AWS --endpoint-url "$EP" "${args[@]}" >/dev/null &
 	pids+=($!)
 done < "$T/data/extra.tsv"
 # 3. the 2,500 keys
 if [ "$WHAT" != small ]; then
-	aws s3 cp --recursive --only-show-errors "$T/data/many" s3://mcp-many/ &
+	$AWS --endpoint-url "$EP" s3 cp --recursive --only-show-errors "$T/data/many" s3://mcp-many/ &
 	pids+=($!)
 fi
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done
+pids=()
 [ $rc = 0 ] || { echo "seed.sh: an upload failed" >&2; exit 1; }
 echo "seed.sh: uploads took $(secs "$t1")" >&2
 
