@@ -32,7 +32,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 UNIT	:= $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all deps deps-test test unit unit-asan fuzz-replay demo bench clean size
+.PHONY: all deps deps-test test unit unit-asan fuzz-replay fuzz demo bench clean size
 all: build/mcp-s3
 
 deps: $(BR)/inc/bearssl.h
@@ -87,6 +87,22 @@ $(eval $(call host_flavour,build/asan,$(ASAN_CFLAGS)))
 unit: $(addprefix build/host/tests/,$(UNIT))
 unit-asan: $(addprefix build/asan/tests/,$(UNIT))
 fuzz-replay: $(addprefix build/host/fuzz/,$(FUZZ))
+
+# libFuzzer with ASan+UBSan (clang): each target runs FUZZ_SECONDS on a
+# copy of its seed corpus under build/fuzz/; findings stay there.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz: $(BR)/inc/bearssl.h
+	@mkdir -p build/fuzz
+	@set -e; for t in $(FUZZ); do \
+	  clang -std=c99 $(CPPFLAGS) $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/$$t.c \
+	    $(LIBSRC) $(BR_SRC) -I$(BR)/src -w 2>/dev/null || \
+	  clang -std=c99 $(CPPFLAGS) $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/$$t.c $(LIBSRC) $(BR_SRC) -I$(BR)/src -w; \
+	  mkdir -p build/fuzz/$$t.corpus; cp tests/fuzz/corpus/$${t#fuzz_}/* build/fuzz/$$t.corpus/; \
+	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  (cd build/fuzz && ./$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $$t.corpus 2>&1 | grep -E 'stat::number_of_executed_units|cov:.*DONE|ERROR|SUMMARY' | tail -n 3); \
+	done
 
 # `make test` installs what the suites need, then runs them all; the
 # runner's last line is "N passed, N failed".

@@ -51,6 +51,6 @@
 /* HTTP: one status or header line of a response, in bytes (without CRLF). */
 #define HTTP_MAX_LINE_BYTES	(8u * 1024)
 /* HTTP: the read buffer of one connection, in bytes. */
-#define HTTP_READ_BUF_BYTES	(16u * 1024)
+#define HTTP_READ_BUF_BYTES	(64u * 1024)
 
 #endif

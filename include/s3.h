@@ -83,6 +83,7 @@ struct s3_listing {
 	struct s3_span	*prefixes;
 	size_t		 nprefixes;
 	size_t		 prefixcap;
+	size_t		 skipped;	/* keys or prefixes not valid UTF-8 */
 	int		 is_truncated;
 	int		 has_next;
 	struct s3_span	 next_token;

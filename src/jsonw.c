@@ -93,23 +93,18 @@ static const unsigned char special[256] = {
 	[0xe2] = 1,
 };
 
-/* Appends n bytes of valid UTF-8, escaped for a JSON string. */
+/*
+ * The same through add(), for a buffer whose limit leaves no room for the
+ * worst case: the limit is then met exactly where the text reaches it.
+ */
 static int
-escape_chars(struct jsonw *w, const char *s, size_t n)
+escape_small(struct jsonw *w, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*u = (const unsigned char *)s;
 	char			 esc[7];
 	size_t			 i, run, en;
 
-	switch (buf_prealloc(w->out, n)) {
-	case 0:
-		break;
-	case UTIL_ENOMEM:
-		return fail(w, JSONW_ENOMEM);
-	default:
-		return fail(w, JSONW_ELIMIT);
-	}
 	for (i = run = 0; i < n; i++) {
 		while (i < n && !special[u[i]])
 			i++;
@@ -162,6 +157,116 @@ escape_chars(struct jsonw *w, const char *s, size_t n)
 	}
 	if (n > run && add(w, s + run, n - run) != 0)
 		return w->err;
+	return 0;
+}
+
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+/* Nonzero iff a byte of x is zero, or below n (n <= 128): exact tests. */
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+#define HASLESS(x, n)	(((x) - ONES * (n)) & ~(x) & HIGHS)
+
+/* Nonzero iff one of the 8 bytes of x is special (see the table). */
+static uint64_t
+special8(uint64_t x)
+{
+	return HASLESS(x, 0x20) | HASZERO(x ^ (ONES * 0x22)) |
+	    HASZERO(x ^ (ONES * 0x5c)) | HASZERO(x ^ (ONES * 0xe2));
+}
+
+/*
+ * Appends n bytes of valid UTF-8, escaped for a JSON string.  Room for the
+ * worst case (every byte as \u00XX) is made once, then runs are copied and
+ * escapes written straight into the buffer.
+ */
+static int
+escape_chars(struct jsonw *w, const char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = (const unsigned char *)s;
+	struct buf		*b = w->out;
+	size_t			 i, run;
+	char			*o;
+
+	if (n > (SIZE_MAX - 1) / 6)
+		return fail(w, JSONW_ELIMIT);
+	switch (buf_reserve(b, 6 * n)) {
+	case 0:
+		break;
+	case UTIL_ENOMEM:
+		return fail(w, JSONW_ENOMEM);
+	default:
+		/* The worst case may not fit where the real text would. */
+		return escape_small(w, s, n);
+	}
+	o = b->p + b->n;
+	for (i = 0; i < n; i++) {
+		run = i;
+		/* Plain bytes, eight at a time, then one by one. */
+		while (i < n) {
+			if (n - i >= 8) {
+				uint64_t x;
+
+				memcpy(&x, u + i, 8);
+				if (special8(x) == 0) {
+					i += 8;
+					continue;
+				}
+			}
+			if (special[u[i]])
+				break;
+			i++;
+		}
+		memcpy(o, s + run, i - run);
+		o += i - run;
+		if (i == n)
+			break;
+		switch (u[i]) {
+		case '"':
+		case '\\':
+			*o++ = '\\';
+			*o++ = (char)u[i];
+			break;
+		case '\b':
+			*o++ = '\\';
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = '\\';
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = '\\';
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = '\\';
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = '\\';
+			*o++ = 't';
+			break;
+		default:
+			if (u[i] < 0x20) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[u[i] >> 4];
+				o[5] = hex[u[i] & 0xf];
+				o += 6;
+			} else if (u[i] == 0xe2 && i + 2 < n && u[i + 1] == 0x80 &&
+			    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
+				/* U+2028/U+2029 end a line in JavaScript. */
+				memcpy(o, u[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
+				    6);
+				o += 6;
+				i += 2;
+			} else
+				*o++ = (char)u[i];
+			break;
+		}
+	}
+	b->n = (size_t)(o - b->p);
+	b->p[b->n] = '\0';
 	return 0;
 }
 

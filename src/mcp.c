@@ -442,6 +442,12 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 		return 1;
 	}
 	tools_watch(&m.tools, in, on_input, &m);
+	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, read-only; connection "
+	    "%s (%s, region %s)\n", MCP_S3_VERSION,
+	    cfg->conns[cfg->default_conn].name,
+	    cfg->conns[cfg->default_conn].endpoint ?
+	    cfg->conns[cfg->default_conn].endpoint : "AWS",
+	    cfg->conns[cfg->default_conn].region);
 
 	while (!stopping) {
 		rc = jsonrpc_next(&m.rd, &line);

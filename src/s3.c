@@ -684,8 +684,10 @@ on_object(void *arg, const struct s3xml_object *o)
 	struct s3_span sp;
 
 	/* Keys reach JSON; a key that is not UTF-8 cannot be shown. */
-	if (!utf8_valid(o->key.p, o->key.n))
+	if (!utf8_valid(o->key.p, o->key.n)) {
+		s->l->skipped++;
 		return 0;
+	}
 	if ((it = new_item(s->l)) == NULL ||
 	    pool_add(s->l, o->key.p, o->key.n, &sp) != 0)
 		return 1;
@@ -707,8 +709,10 @@ on_prefix(void *arg, struct slice p)
 	struct s3_span *np;
 	size_t cap;
 
-	if (!utf8_valid(p.p, p.n))
+	if (!utf8_valid(p.p, p.n)) {
+		l->skipped++;
 		return 0;
+	}
 	if (l->nprefixes == l->prefixcap) {
 		cap = l->prefixcap ? l->prefixcap * 2 : 16;
 		if (cap > S3_MAX_LIST_KEYS * 2)

@@ -414,6 +414,13 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 		if (m.n > 0 && m.p[m.n - 1] != '.')
 			buf_addc(&m, '.');
 		buf_addf(&m, " (HTTP %d", err->status);
+		if (c->a.have & BIT(A_BUCKET)) {
+			buf_adds(&m, ", s3://");
+			buf_add(&m, c->a.str[A_BUCKET].p, c->a.str[A_BUCKET].n);
+			buf_addc(&m, '/');
+			if (c->a.have & BIT(A_KEY))
+				text_safe(&m, c->a.str[A_KEY].p, c->a.str[A_KEY].n);
+		}
 		if (err->request_id[0])
 			buf_addf(&m, ", request id %s", err->request_id);
 		buf_adds(&m, ")");
@@ -672,6 +679,10 @@ tool_list_objects(struct call *c)
 	jsonw_end_array(&sw);
 	jsonw_kuint(&sw, "count", l.nitems);
 	jsonw_kbool(&sw, "is_truncated", l.is_truncated);
+	if (l.skipped > 0)
+		buf_addf(&c->text, "%zu key%s in this page %s not valid UTF-8 "
+		    "and cannot be shown.\n", l.skipped, l.skipped == 1 ? "" :
+		    "s", l.skipped == 1 ? "is" : "are");
 	if (l.is_truncated && l.has_next) {
 		jsonw_kstring(&sw, "next_continuation_token",
 		    S3_POOL(&l, l.next_token), l.next_token.len);

@@ -459,6 +459,49 @@ test_parts(void)
 	buf_free(&b);
 }
 
+/*
+ * Every kind of byte the writer treats specially, at every offset of a
+ * 40-byte string, so that the eight-at-a-time scan meets it in every lane
+ * and across word edges; each result must read back to the same bytes.
+ */
+static void
+test_special_lanes(void)
+{
+	static const char *const specials[] = {
+		"\"", "\\", "\n", "\x01", "\x1f", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xe2\x82\xac", "\xc3\xa9", "\x7f", " ", "~",
+	};
+	struct json_tok tok[4];
+	struct json j;
+	struct buf out, back;
+	struct jsonw w;
+	char in[64];
+	size_t k, pos, sl, n;
+	int ok;
+
+	for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+		sl = strlen(specials[k]);
+		for (pos = 0; pos + sl <= 40; pos++) {
+			memset(in, 'a', 40);
+			memcpy(in + pos, specials[k], sl);
+			n = 40;
+			buf_init(&out, 0);
+			buf_init(&back, 0);
+			jsonw_init(&w, &out);
+			ok = jsonw_string(&w, in, n) == 0 &&
+			    json_parse(&j, out.p, out.n, tok, 4) == 1 &&
+			    json_decode(&j, 0, &back) == 0 && back.n == n &&
+			    memcmp(back.p, in, n) == 0;
+			CHECKF(ok, specials[k]);
+			/* Escapes are the writer's only changes. */
+			if (specials[k][0] == 'a' || specials[k][0] == '~')
+				CHECKF(out.n == n + 2, specials[k]);
+			buf_free(&out);
+			buf_free(&back);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -469,5 +512,6 @@ main(void)
 	test_depth();
 	test_misuse();
 	test_parts();
+	test_special_lanes();
 	return unit_done("test_jsonw");
 }
