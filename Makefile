@@ -32,6 +32,9 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 UNIT	:= $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
+# Objects are kept between builds, not deleted as intermediates.
+.SECONDARY:
+
 .PHONY: all deps deps-test test unit unit-asan fuzz-replay fuzz demo bench clean size
 all: build/mcp-s3
 

@@ -106,8 +106,11 @@ jsonrpc_next(struct jsonrpc_reader *r, struct slice *line)
 				return JSONRPC_ETOOLONG;
 			return JSONRPC_LINE;
 		}
-		if (avail > r->limit) {
-			/* Drop what we hold of the long line; resync at '\n'. */
+		if (r->skipping || avail > r->limit) {
+			/*
+			 * Drop what we hold of the long line, and whatever more
+			 * of it arrives, until its newline: resync there.
+			 */
 			r->start = r->len;
 			r->scanned = r->len;
 			r->skipping = 1;
