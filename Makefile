@@ -1,8 +1,11 @@
 # mcp-s3 — one flat Makefile.  `make` builds build/mcp-s3 (static musl,
 # x86_64); `make test` runs every suite; `make demo`, `make bench`.
-# Cross targets: `make TARGET=<name>` with cross/<name>.mk.
+# Cross targets: `make TARGET=<name>` builds build/<name>/mcp-s3 with
+# cross/<name>.mk; `make cross` builds all of TARGETS; `make size` checks
+# their sizes; `make dist` writes the release tarballs and SHA256SUMS.
 
 VERSION	:= 0.1.0
+TARGETS	:= x86_64 aarch64 armhf
 TARGET	?= x86_64
 include cross/$(TARGET).mk
 
@@ -10,12 +13,21 @@ SRCDIR	:= build/src
 BR	:= $(SRCDIR)/bearssl
 O	:= build/$(TARGET)
 
+# Reproducible builds: the build date is SOURCE_DATE_EPOCH (default: the
+# last commit's time, else a fixed date), paths are mapped away, archives
+# are deterministic, and the binary is stripped.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 1767225600)
+export SOURCE_DATE_EPOCH
+BUILD_DATE := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%d)
+REPRO	:= -ffile-prefix-map=$(CURDIR)=.
+
 WARN	:= -std=c99 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
 CPPFLAGS := -iquote include -I$(BR)/inc -D_POSIX_C_SOURCE=200809L \
-	   -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"'
+	   -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"' \
+	   -DMCP_S3_BUILD_DATE='"$(BUILD_DATE)"'
 OPT	:= -Os -ffunction-sections -fdata-sections \
-	   -fno-asynchronous-unwind-tables -fno-unwind-tables
+	   -fno-asynchronous-unwind-tables -fno-unwind-tables $(REPRO)
 CFLAGS	?= $(OPT)
 LDFLAGS	?= -static -Wl,--gc-sections -s -Wl,-z,norelro
 
@@ -35,14 +47,27 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
 
-.PHONY: all deps deps-test test unit unit-asan fuzz-replay fuzz demo bench clean size
+.PHONY: all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
+	fuzz-replay fuzz demo bench clean size cross dist test-cross test-release
+# The default target is the host binary build/mcp-s3; for another TARGET it
+# is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
+ifeq ($(TARGET),x86_64)
 all: build/mcp-s3
+else
+all: $(O)/mcp-s3
+endif
 
 deps: $(BR)/inc/bearssl.h
 $(BR)/inc/bearssl.h:
 	sh scripts/deps.sh build
 deps-test:
 	sh scripts/deps.sh all
+deps-cross: $(BR)/inc/bearssl.h
+	sh scripts/deps.sh cross
+# The compiler of this TARGET, installed (with qemu-user) when missing.
+# After BearSSL's source, so that two apt-get never run at once.
+toolchain: $(BR)/inc/bearssl.h
+	@command -v $(CC) >/dev/null 2>&1 || sh scripts/deps.sh $(if $(QEMU),cross,build)
 
 # --- BearSSL, per build flavour ----------------------------------------
 define bearssl_lib
@@ -55,19 +80,25 @@ $(1)/libbearssl.a: $(BR)/inc/bearssl.h
 	done > $(1)/bearssl.jobs; \
 	if [ -s $(1)/bearssl.jobs ]; then echo "  CC      BearSSL ($(1))"; \
 	  xargs -P $$$$(nproc) -I{} sh -c '{}' < $(1)/bearssl.jobs; fi; \
-	rm -f $$@; $(3) rcs $$@ $$$$objs
+	rm -f $$@; $(3) rcsD $$@ $$$$objs
 endef
+$(O)/libbearssl.a: | toolchain
 $(eval $(call bearssl_lib,$(O),$(CC) $(CFLAGS) $(TARGET_CFLAGS) -I$(BR)/inc -I$(BR)/src,$(AR)))
 $(eval $(call bearssl_lib,build/host,$(HOSTCC) -O2 -g -I$(BR)/inc -I$(BR)/src,ar))
 $(eval $(call bearssl_lib,build/asan,$(HOSTCC) -O1 -g -I$(BR)/inc -I$(BR)/src,ar))
 
 # --- the binary --------------------------------------------------------
 OBJ	:= $(patsubst src/%.c,$(O)/obj/%.o,$(SRC))
-$(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h
+LIBOBJ	:= $(patsubst src/%.c,$(O)/obj/%.o,$(LIBSRC))
+$(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h | toolchain
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -c $< -o $@
+# The link map (build/TARGET/mcp-s3.map) is what `make size` reads.
 $(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
-	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS)
+	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS) \
+	  -Wl,-Map=$(O)/mcp-s3.map
+	@if [ -n "$(QEMU)" ]; then printf '#!/bin/sh\n# mcp-s3 for $(TARGET), run by qemu-user (for the test suites)\nexec %s "$$(dirname "$$0")/mcp-s3" "$$@"\n' \
+	  "$$(command -v $(QEMU) || echo $(QEMU))" > $(O)/mcp-s3.qemu && chmod +x $(O)/mcp-s3.qemu; fi
 # Replaced by rename, so a copy that is running is never in the way.
 build/mcp-s3: $(O)/mcp-s3
 	cp $< $@.tmp && mv -f $@.tmp $@
@@ -87,9 +118,17 @@ endef
 $(eval $(call host_flavour,build/host,$(HOST_CFLAGS)))
 $(eval $(call host_flavour,build/asan,$(ASAN_CFLAGS)))
 
+# Unit tests for TARGET: static, built like the release binary, run under
+# qemu-user by tests/run.sh for the ARM targets.
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ) $(O)/libbearssl.a
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(LIBOBJ) \
+	  $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS)
+
 unit: $(addprefix build/host/tests/,$(UNIT))
 unit-asan: $(addprefix build/asan/tests/,$(UNIT))
 fuzz-replay: $(addprefix build/host/fuzz/,$(FUZZ))
+unit-cross: $(addprefix $(O)/tests/,$(UNIT))
 
 # libFuzzer with ASan+UBSan (clang): each target runs FUZZ_SECONDS on a
 # copy of its seed corpus under build/fuzz/; findings stay there.
@@ -107,9 +146,40 @@ fuzz: $(BR)/inc/bearssl.h
 	    $$t.corpus 2>&1 | grep -E 'stat::number_of_executed_units|cov:.*DONE|ERROR|SUMMARY' | tail -n 3); \
 	done
 
+# --- cross builds, sizes, release -----------------------------------------
+# Each target in its own make, since cross/<target>.mk sets CC and flags.
+cross: deps-cross
+	@set -e; for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3; done
+	@for t in $(TARGETS); do ls -l build/$$t/mcp-s3; done
+
+# ARM binaries and their unit tests, for the qemu suites of tests/run.sh.
+test-cross: deps-cross
+	@set -e; for t in $(filter-out x86_64,$(TARGETS)); do \
+	  $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3 unit-cross; done
+
+# Fails when a binary reaches SIZE_LIMIT; the table goes to stdout
+# (docs/size.md records it).
+SIZE_LIMIT ?= 1048576
+size: cross
+	@sh scripts/size.sh $(SIZE_LIMIT) $(TARGETS)
+
+# build/dist/mcp-s3-VERSION-linux-TARGET.tar.gz (binary, LICENSE, README.md)
+# and build/dist/SHA256SUMS, byte for byte reproducible.
+DIST	:= build/dist
+dist: cross
+	@rm -rf $(DIST); mkdir -p $(DIST)
+	@set -e; for t in $(TARGETS); do \
+	  d=mcp-s3-$(VERSION)-linux-$$t; mkdir -p $(DIST)/$$d; \
+	  cp build/$$t/mcp-s3 LICENSE README.md $(DIST)/$$d/; \
+	  chmod 0755 $(DIST)/$$d $(DIST)/$$d/mcp-s3; chmod 0644 $(DIST)/$$d/LICENSE $(DIST)/$$d/README.md; \
+	  tar -C $(DIST) --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 \
+	    --numeric-owner --format=gnu -cf - $$d | gzip -9n > $(DIST)/$$d.tar.gz; \
+	  rm -rf $(DIST)/$$d; done
+	@cd $(DIST) && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+
 # `make test` installs what the suites need, then runs them all; the
 # runner's last line is "N passed, N failed".
-test: deps-test build/mcp-s3 unit unit-asan fuzz-replay
+test: deps-test build/mcp-s3 unit unit-asan fuzz-replay test-cross
 	sh tests/run.sh
 
 demo: deps-test build/mcp-s3
@@ -118,8 +188,5 @@ demo: deps-test build/mcp-s3
 bench: deps-test build/mcp-s3
 	sh bench/run.sh
 
-size: build/mcp-s3
-	@ls -l build/mcp-s3 | awk '{ printf "build/mcp-s3: %d bytes\n", $$5; if ($$5 >= 1048576) exit 1 }'
-
 clean:
-	rm -rf build/$(TARGET) build/host build/asan build/mcp-s3
+	rm -rf $(addprefix build/,$(TARGETS)) build/host build/asan build/mcp-s3 $(DIST)

@@ -16,6 +16,10 @@ enum catalog_tool {
 	TOOL_LIST_OBJECTS,
 	TOOL_GET_OBJECT,
 	TOOL_GET_OBJECT_METADATA,
+	TOOL_PUT_OBJECT,
+	TOOL_DELETE_OBJECT,
+	TOOL_COPY_OBJECT,
+	TOOL_PRESIGN_URL,
 	TOOL_LIST_CONNECTIONS,
 	TOOL_COUNT
 };
@@ -23,7 +27,9 @@ enum catalog_tool {
 struct catalog_entry {
 	enum catalog_tool	 id;
 	const char		*name;
+	int			 write;	/* absent in read-only mode */
 	const char		*json;	/* the Tool object */
+	const char		*json_ro; /* in read-only mode, if it differs */
 };
 
 extern const struct catalog_entry catalog[TOOL_COUNT];

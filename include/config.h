@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
+
 #define CONFIG_EINVAL	-1	/* a setting is invalid; see the message */
 #define CONFIG_ENOMEM	-2
 
@@ -44,14 +46,26 @@ struct config_conn {
 	int64_t	 timeout_ms;		/* S3_TIMEOUT */
 };
 
+/* The most one call moves when MCP_S3_EXT_SIZELIMIT=false: memory. */
+#define CONFIG_HARD_MAX_BYTES	(1024ull * 1024 * 1024)
+
 struct config {
 	struct config_conn	 conns[CONFIG_MAX_CONNS];
 	size_t			 nconns;
 	size_t			 default_conn;
+	int			 readonly;	/* MCP_S3_EXT_READONLY */
+	int			 sizelimit;	/* MCP_S3_EXT_SIZELIMIT */
 	uint64_t		 max_get_size;	/* MCP_S3_MAX_GET_SIZE */
+	uint64_t		 max_put_size;	/* MCP_S3_MAX_PUT_SIZE */
 	uint64_t		 read_size;	/* MCP_S3_READ_SIZE */
+	size_t			 line_limit;	/* longest message accepted */
 	enum config_text_format	 text_format;	/* MCP_S3_TEXT_FORMAT */
 	char			*ca_bundle;	/* AWS_CA_BUNDLE or SSL_CERT_FILE */
+	struct policy_rules	 rules;		/* MCP_S3_EXT_PREFIXACL & co */
+	int			 audit;		/* MCP_S3_EXT_AUDIT */
+	char			*audit_file;	/* MCP_S3_AUDIT_FILE; NULL: stderr */
+	int			 logging;	/* MCP_S3_EXT_LOGGING */
+	char			*presign_base;	/* S3_PRESIGN_ENDPOINT */
 };
 
 /* Reads one variable; NULL when unset.  getenv() fits via config_getenv. */

@@ -85,6 +85,12 @@ struct json {
 int		json_parse(struct json *j, const char *src, size_t len,
 		    struct json_tok *tok, size_t maxtok);
 
+/*
+ * The same bytes now live at src (a copy the caller made): token offsets
+ * are relative, so the document reads from there from now on.
+ */
+void		json_rebase(struct json *j, const char *src);
+
 /* A static English sentence for a JSON_E* code. */
 const char	*json_strerror(int err);
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "util.h"
@@ -137,5 +138,49 @@ int	s3_head_object(struct s3_client *, struct slice bucket,
 int	s3_get_object(struct s3_client *, struct slice bucket,
 	    struct slice key, uint64_t offset, uint64_t length,
 	    struct buf *body, struct s3_meta *, struct s3_error *);
+
+/* What a write says back; empty strings when S3 did not say. */
+struct s3_written {
+	char	etag[72];
+	char	version_id[128];
+	char	last_modified[21];
+	int	delete_marker;
+};
+
+/* Options of a PUT, and of a copy that replaces metadata. */
+struct s3_put_opts {
+	struct slice		 content_type;	/* empty: none sent */
+	const struct slice	*meta;		/* name, value, name, value... */
+	size_t			 nmeta;		/* pairs */
+	int			 if_none_match;	/* refuse to overwrite */
+};
+
+/* One PUT of the whole body, signed with its SHA-256. */
+int	s3_put_object(struct s3_client *, struct slice bucket,
+	    struct slice key, const void *body, size_t len,
+	    const struct s3_put_opts *, struct s3_written *, struct s3_error *);
+
+/* DELETE of a key, or of one version of it (version empty: none). */
+int	s3_delete_object(struct s3_client *, struct slice bucket,
+	    struct slice key, struct slice version, struct s3_written *,
+	    struct s3_error *);
+
+/*
+ * Server-side copy.  replace NULL keeps the source's metadata (COPY);
+ * otherwise its metadata and content type replace them (REPLACE).
+ */
+int	s3_copy_object(struct s3_client *, struct slice src_bucket,
+	    struct slice src_key, struct slice dst_bucket, struct slice dst_key,
+	    const struct s3_put_opts *replace, struct s3_written *,
+	    struct s3_error *);
+
+/*
+ * A query-string SigV4 URL for GET or PUT of a key, valid for expires
+ * seconds from now.  base: "http(s)://host[:port]" to sign for instead of
+ * the connection's endpoint (S3_PRESIGN_ENDPOINT), or NULL.
+ */
+int	s3_presign(struct s3_client *, const char *method, struct slice bucket,
+	    struct slice key, uint32_t expires, time_t now, const char *base,
+	    struct buf *url, struct s3_error *);
 
 #endif

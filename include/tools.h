@@ -19,9 +19,13 @@
 
 #define TOOLS_ECANCELED	-1	/* the client cancelled; nothing written */
 
+struct audit;
+
 struct tools {
 	const struct config	*cfg;
 	struct tls_anchors	*anchors;
+	struct audit		*audit;		/* NULL: no audit */
+	int			 audit_failed;	/* said once on stderr */
 	struct s3_client	 clients[CONFIG_MAX_CONNS];
 };
 
@@ -34,12 +38,14 @@ void	tools_watch(struct tools *, int fd, int (*on_input)(void *),
 
 /*
  * Runs tool e with arguments args (an object token of j, or negative for
- * none) and writes its CallToolResult as the next value of w.  Large
+ * none) and writes its CallToolResult as the next value of w.  Checks
+ * read-only mode and the access rules before any I/O, and writes one
+ * audit record (request_id: the raw JSON-RPC id) when auditing is on.  Large
  * results are written out through out as they are produced.  Returns 0,
  * or TOOLS_ECANCELED with nothing written.
  */
 int	tools_call(struct tools *, const struct catalog_entry *e,
-	    const struct json *j, int args, struct jsonw *w,
-	    struct jsonrpc_writer *out);
+	    const struct json *j, int args, struct slice request_id,
+	    struct jsonw *w, struct jsonrpc_writer *out);
 
 #endif

@@ -32,8 +32,32 @@
 #define META	"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}," \
 		"\"description\":\"User metadata (x-amz-meta-*), names in lower case.\"}"
 
+/* The presign tool; its annotations depend on whether PUT is allowed. */
+#define PRESIGN_HEAD \
+"{\"name\":\"s3_presign_url\",\"title\":\"Generate Presigned URL\"," \
+"\"description\":\"Make a temporary URL that downloads (GET) or uploads " \
+"(PUT) one object without credentials, for a browser, curl or another " \
+"program: use it for objects too large to read here. The URL works until " \
+"expires_at (UTC). A PUT URL is write access and needs writes to be " \
+"enabled.\"," \
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{" \
+BUCKET_PROP "," KEY_PROP "," \
+"\"method\":{\"type\":\"string\",\"pattern\":" \
+"\"^([Gg][Ee][Tt]|[Pp][Uu][Tt])$\",\"default\":\"GET\"," \
+"\"description\":\"GET to download, PUT to upload (any case).\"}," \
+"\"expires_in\":{\"type\":\"integer\",\"minimum\":1," \
+"\"maximum\":604800,\"default\":3600,\"description\":\"Seconds the " \
+"URL stays valid (at most 7 days).\"}," \
+CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"]," \
+"\"additionalProperties\":false}," \
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{" \
+"\"bucket\":" STR ",\"key\":" STR ",\"url\":" STR ",\"method\":" STR \
+",\"expires_in_seconds\":" INT ",\"expires_at\":" STR "},\"required\":" \
+"[\"bucket\",\"key\",\"url\",\"method\",\"expires_in_seconds\"," \
+"\"expires_at\"]},"
+
 const struct catalog_entry catalog[TOOL_COUNT] = {
-{ TOOL_LIST_BUCKETS, "s3_list_buckets",
+{ TOOL_LIST_BUCKETS, "s3_list_buckets", 0,
 "{\"name\":\"s3_list_buckets\",\"title\":\"List Buckets\","
 "\"description\":\"List the buckets these credentials can see, with their "
 "creation dates. Start here when you do not know which bucket holds what "
@@ -45,9 +69,9 @@ const struct catalog_entry catalog[TOOL_COUNT] = {
 "\"properties\":{\"name\":" STR ",\"creation_date\":" STR "},"
 "\"required\":[\"name\"]}},"
 "\"count\":" INT "},\"required\":[\"buckets\",\"count\"]},"
-READ_ONLY_ANNOTATIONS "}" },
+READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_LIST_OBJECTS, "s3_list_objects",
+{ TOOL_LIST_OBJECTS, "s3_list_objects", 0,
 "{\"name\":\"s3_list_objects\",\"title\":\"List Objects\","
 "\"description\":\"List the objects of a bucket, one page at a time (at "
 "most max_keys per call), in key order. Narrow with prefix; pass "
@@ -84,9 +108,9 @@ CONNECTION_PROP "},\"required\":[\"bucket\"],\"additionalProperties\":false},"
 "\"next_continuation_token\":" STR "},"
 "\"required\":[\"bucket\",\"objects\",\"common_prefixes\",\"count\","
 "\"is_truncated\"]},"
-READ_ONLY_ANNOTATIONS "}" },
+READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_GET_OBJECT, "s3_get_object",
+{ TOOL_GET_OBJECT, "s3_get_object", 0,
 "{\"name\":\"s3_get_object\",\"title\":\"Get Object\","
 "\"description\":\"Read an object's content, one window at a time. Text "
 "comes back as plain text; PNG, JPEG, GIF and WebP images come back whole "
@@ -116,9 +140,9 @@ CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"],"
 "\"is_base64\":{\"type\":\"boolean\"}},"
 "\"required\":[\"bucket\",\"key\",\"size\",\"offset\",\"length\","
 "\"truncated\",\"is_base64\"]},"
-READ_ONLY_ANNOTATIONS "}" },
+READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_GET_OBJECT_METADATA, "s3_get_object_metadata",
+{ TOOL_GET_OBJECT_METADATA, "s3_get_object_metadata", 0,
 "{\"name\":\"s3_get_object_metadata\",\"title\":\"Get Object Metadata\","
 "\"description\":\"Get an object's size, content type, last-modified "
 "time, ETag, storage class, version id and user metadata without reading "
@@ -135,9 +159,101 @@ BUCKET_PROP "," KEY_PROP "," CONNECTION_PROP "},"
 "\"cache_control\":" STR ",\"content_encoding\":" STR ","
 "\"content_disposition\":" STR "},"
 "\"required\":[\"bucket\",\"key\",\"size\",\"content_length\"]},"
-READ_ONLY_ANNOTATIONS "}" },
+READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_LIST_CONNECTIONS, "s3_list_connections",
+{ TOOL_PUT_OBJECT, "s3_put_object", 1,
+"{\"name\":\"s3_put_object\",\"title\":\"Put Object\","
+"\"description\":\"Write an object: text as content, or binary as base64 "
+"in content with is_base64 true. It replaces an existing object of the same "
+"key unless if_none_match is true, which refuses to overwrite. A key ending "
+"in / with empty content makes a folder marker. Only available when the "
+"server allows writes.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+BUCKET_PROP "," KEY_PROP ","
+"\"content\":{\"type\":\"string\",\"description\":\"The object's "
+"content: UTF-8 text, or base64 when is_base64 is true. May be empty.\"},"
+"\"is_base64\":{\"type\":\"boolean\",\"default\":false,"
+"\"description\":\"content is standard base64 (with padding) of binary "
+"data.\"},"
+"\"content_type\":{\"type\":\"string\",\"maxLength\":255,"
+"\"description\":\"MIME type to store; default text/plain; charset=utf-8 "
+"for text and application/octet-stream for base64.\"},"
+"\"metadata\":{\"type\":\"object\",\"additionalProperties\":"
+"{\"type\":\"string\"},\"description\":\"User metadata, stored as "
+"x-amz-meta-<name> (names: letters, digits, - and _; values: printable "
+"ASCII).\"},"
+"\"if_none_match\":{\"type\":\"boolean\",\"default\":false,"
+"\"description\":\"Refuse to overwrite an existing object "
+"(PreconditionFailed).\"},"
+CONNECTION_PROP "},\"required\":[\"bucket\",\"key\",\"content\"],"
+"\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"bucket\":" STR ",\"key\":" STR ",\"size\":" INT ",\"etag\":" STR ","
+"\"version_id\":" STR "},\"required\":[\"bucket\",\"key\",\"size\"]},"
+"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
+"\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
+
+{ TOOL_DELETE_OBJECT, "s3_delete_object", 1,
+"{\"name\":\"s3_delete_object\",\"title\":\"Delete Object\","
+"\"description\":\"Delete an object, or one version of it with "
+"version_id. Deleting is permanent unless the bucket keeps versions; "
+"deleting a key that does not exist succeeds. Only available when the "
+"server allows writes.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+BUCKET_PROP "," KEY_PROP ","
+"\"version_id\":{\"type\":\"string\",\"minLength\":1,"
+"\"maxLength\":1024,\"description\":\"Delete this version of the "
+"object instead of the current one.\"},"
+CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"],"
+"\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"bucket\":" STR ",\"key\":" STR ",\"deleted\":{\"type\":\"boolean\"},"
+"\"version_id\":" STR ",\"delete_marker\":{\"type\":\"boolean\"}},"
+"\"required\":[\"bucket\",\"key\",\"deleted\"]},"
+"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
+"\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
+
+{ TOOL_COPY_OBJECT, "s3_copy_object", 1,
+"{\"name\":\"s3_copy_object\",\"title\":\"Copy Object\","
+"\"description\":\"Copy an object inside S3, within a bucket or to "
+"another bucket of the same connection, without downloading it. It "
+"replaces an existing destination. With metadata, the copy gets that "
+"metadata instead of the source's (and keeps the source's content type "
+"unless content_type is given). Only available when the server allows "
+"writes.\","
+"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"source_bucket\":{\"type\":\"string\",\"minLength\":3,"
+"\"maxLength\":63,\"description\":\"Bucket of the object to copy.\"},"
+"\"source_key\":{\"type\":\"string\",\"minLength\":1,"
+"\"maxLength\":1024,\"description\":\"Key of the object to copy.\"},"
+"\"dest_bucket\":{\"type\":\"string\",\"minLength\":3,"
+"\"maxLength\":63,\"description\":\"Bucket to copy into.\"},"
+"\"dest_key\":{\"type\":\"string\",\"minLength\":1,"
+"\"maxLength\":1024,\"description\":\"Key of the copy.\"},"
+"\"metadata\":{\"type\":\"object\",\"additionalProperties\":"
+"{\"type\":\"string\"},\"description\":\"Replace the user metadata "
+"with this (names: letters, digits, - and _; values: printable ASCII).\"},"
+"\"content_type\":{\"type\":\"string\",\"maxLength\":255,"
+"\"description\":\"New content type of the copy (replaces the "
+"metadata too).\"},"
+CONNECTION_PROP "},\"required\":[\"source_bucket\",\"source_key\","
+"\"dest_bucket\",\"dest_key\"],\"additionalProperties\":false},"
+"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+"\"source_bucket\":" STR ",\"source_key\":" STR ",\"dest_bucket\":" STR
+",\"dest_key\":" STR ",\"etag\":" STR ",\"last_modified\":" STR ","
+"\"version_id\":" STR "},\"required\":[\"source_bucket\","
+"\"source_key\",\"dest_bucket\",\"dest_key\"]},"
+"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
+"\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
+
+{ TOOL_PRESIGN_URL, "s3_presign_url", 0,
+PRESIGN_HEAD
+"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
+"\"idempotentHint\":false,\"openWorldHint\":true}}",
+PRESIGN_HEAD
+"\"annotations\":{\"readOnlyHint\":true,\"openWorldHint\":true}}" },
+
+{ TOOL_LIST_CONNECTIONS, "s3_list_connections", 0,
 "{\"name\":\"s3_list_connections\",\"title\":\"List Connections\","
 "\"description\":\"List the S3 connections this server is configured "
 "with: name, region, endpoint and addressing style. Pass a name as the "
@@ -152,7 +268,7 @@ READ_ONLY_ANNOTATIONS "}" },
 "\"required\":[\"name\",\"region\"]}},"
 "\"default_connection\":" STR ",\"count\":" INT "},"
 "\"required\":[\"connections\",\"default_connection\",\"count\"]},"
-READ_ONLY_ANNOTATIONS "}" },
+READ_ONLY_ANNOTATIONS "}", NULL },
 };
 
 /* see catalog.h */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "limits.h"
 #include "util.h"
 
 #define MIB		(1024ull * 1024)
@@ -25,6 +26,17 @@ const struct config_setting config_settings[] = {
 	{ "MCP_S3_MAX_GET_SIZE", "10MB", "hard limit of bytes one s3_get_object call returns" },
 	{ "MCP_S3_READ_SIZE", "64KiB", "default window of s3_get_object (at most MCP_S3_MAX_GET_SIZE)" },
 	{ "MCP_S3_TEXT_FORMAT", "compact", "text blocks of results: compact (for models) or json" },
+	{ "MCP_S3_EXT_READONLY", "true", "read-only: write tools hidden, presigned PUT refused" },
+	{ "MCP_S3_EXT_SIZELIMIT", "true", "false lifts both size limits (1GiB per call remains)" },
+	{ "MCP_S3_MAX_PUT_SIZE", "100MB", "hard limit of bytes one s3_put_object call writes" },
+	{ "MCP_S3_EXT_PREFIXACL", "false", "access rules (also MCP_S3_EXT_PREFIX_ACL); on when a list is set" },
+	{ "MCP_S3_ALLOWED_PREFIXES", "-", "comma-separated prefix or s3://bucket/prefix entries a key must match" },
+	{ "MCP_S3_DENIED_PREFIXES", "-", "comma-separated entries that are refused (checked first)" },
+	{ "MCP_S3_ALLOWED_BUCKETS", "-", "comma-separated buckets every tool is restricted to" },
+	{ "MCP_S3_EXT_AUDIT", "false", "one JSON line per tool call (on when MCP_S3_AUDIT_FILE is set)" },
+	{ "MCP_S3_AUDIT_FILE", "stderr", "audit file, appended, created 0600" },
+	{ "MCP_S3_EXT_LOGGING", "false", "one structured line per request on stderr" },
+	{ "S3_PRESIGN_ENDPOINT", "-", "public http(s)://host[:port] that presigned URLs are signed for" },
 	{ "AWS_CA_BUNDLE", "system", "PEM file of trusted CAs for https (SSL_CERT_FILE is read when unset)" },
 	{ NULL, NULL, NULL }
 };
@@ -206,8 +218,8 @@ is_ip_or_localhost(const char *h)
 
 /* http(s)://host[:port][/]; the host may be an [IPv6] literal. */
 static int
-parse_endpoint(struct config_conn *c, const char *url, char *err,
-    size_t errlen)
+parse_endpoint(struct config_conn *c, const char *var, const char *url,
+    char *err, size_t errlen)
 {
 	const char *p, *h, *end, *colon;
 	uint64_t port;
@@ -260,8 +272,8 @@ parse_endpoint(struct config_conn *c, const char *url, char *err,
 	c->custom_endpoint = 1;
 	return 0;
 bad:
-	seterr(err, errlen, "S3_ENDPOINT: invalid value; expected "
-	    "http://host[:port] or https://host[:port] without a path");
+	seterr(err, errlen, "%s: invalid value; expected "
+	    "http://host[:port] or https://host[:port] without a path", var);
 	return CONFIG_EINVAL;
 }
 
@@ -298,6 +310,28 @@ load_size(config_get_fn fn, void *arg, const char *name, uint64_t def,
 	return 0;
 }
 
+/* *set says whether the variable was given. */
+static int
+load_bool(config_get_fn fn, void *arg, const char *name, int def, int *out,
+    int *set, char *err, size_t errlen)
+{
+	const char *v;
+
+	*out = def;
+	if (set != NULL)
+		*set = 0;
+	if ((v = get(fn, arg, name)) == NULL)
+		return 0;
+	if (config_parse_bool(v, out) != 0) {
+		seterr(err, errlen, "%s: invalid value \"%.40s\"; expected true "
+		    "or false (also 1, 0, t, f, TRUE, FALSE)", name, v);
+		return CONFIG_EINVAL;
+	}
+	if (set != NULL)
+		*set = 1;
+	return 0;
+}
+
 static int
 load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
     size_t errlen)
@@ -328,7 +362,8 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 	strcpy(c->region, v);
 
 	if ((v = get(fn, arg, "S3_ENDPOINT")) != NULL) {
-		if ((rc = parse_endpoint(c, v, err, errlen)) != 0)
+		if ((rc = parse_endpoint(c, "S3_ENDPOINT", v, err,
+		    errlen)) != 0)
 			return rc;
 	} else {
 		c->tls = 1;
@@ -382,6 +417,70 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 	return 0;
 }
 
+/*
+ * Access rules: on with MCP_S3_EXT_PREFIXACL (or its txn2 spelling
+ * MCP_S3_EXT_PREFIX_ACL), and whenever a rule list is set, since a list
+ * that is silently ignored would be a hole.  A list set while the switch
+ * is explicitly false is a contradiction and stops the start.
+ */
+static int
+load_rules(struct config *cfg, config_get_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const char *al, *de, *bu;
+	int on = 0, on2 = 0, set = 0, set2 = 0, rc;
+
+	if ((rc = load_bool(fn, arg, "MCP_S3_EXT_PREFIXACL", 0, &on, &set, err,
+	    errlen)) != 0 || (rc = load_bool(fn, arg, "MCP_S3_EXT_PREFIX_ACL",
+	    0, &on2, &set2, err, errlen)) != 0)
+		return rc;
+	if (set && set2 && on != on2) {
+		seterr(err, errlen, "MCP_S3_EXT_PREFIXACL and "
+		    "MCP_S3_EXT_PREFIX_ACL disagree; set one of them");
+		return CONFIG_EINVAL;
+	}
+	al = get(fn, arg, "MCP_S3_ALLOWED_PREFIXES");
+	de = get(fn, arg, "MCP_S3_DENIED_PREFIXES");
+	bu = get(fn, arg, "MCP_S3_ALLOWED_BUCKETS");
+	if ((set || set2) && !(on || on2) && (al || de || bu)) {
+		seterr(err, errlen, "%s: set while %s is false; remove the list "
+		    "or enable access rules", al ? "MCP_S3_ALLOWED_PREFIXES" :
+		    de ? "MCP_S3_DENIED_PREFIXES" : "MCP_S3_ALLOWED_BUCKETS",
+		    set ? "MCP_S3_EXT_PREFIXACL" : "MCP_S3_EXT_PREFIX_ACL");
+		return CONFIG_EINVAL;
+	}
+	if (policy_parse(&cfg->rules, al, de, bu, on || on2, err,
+	    errlen) != 0)
+		return CONFIG_EINVAL;
+	return 0;
+}
+
+/* MCP_S3_AUDIT_FILE alone turns auditing on; with the switch off, no. */
+static int
+load_audit(struct config *cfg, config_get_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const char *f;
+	int set, rc;
+
+	if ((rc = load_bool(fn, arg, "MCP_S3_EXT_AUDIT", 0, &cfg->audit, &set,
+	    err, errlen)) != 0 ||
+	    (rc = load_bool(fn, arg, "MCP_S3_EXT_LOGGING", 0, &cfg->logging,
+	    NULL, err, errlen)) != 0)
+		return rc;
+	if ((f = get(fn, arg, "MCP_S3_AUDIT_FILE")) == NULL)
+		return 0;
+	if (set && !cfg->audit) {
+		seterr(err, errlen, "MCP_S3_AUDIT_FILE: set while "
+		    "MCP_S3_EXT_AUDIT is false; remove one of them");
+		return CONFIG_EINVAL;
+	}
+	cfg->audit = 1;
+	if ((cfg->audit_file = xstrdup(f)) == NULL)
+		return CONFIG_ENOMEM;
+	return 0;
+}
+
 /* see config.h */
 int
 config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
@@ -397,9 +496,21 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	cfg->nconns = 1;
 	cfg->default_conn = 0;
 
-	if ((rc = load_size(fn, arg, "MCP_S3_MAX_GET_SIZE", 10 * MIB,
-	    &cfg->max_get_size, err, errlen)) != 0)
+	if ((rc = load_bool(fn, arg, "MCP_S3_EXT_READONLY", 1, &cfg->readonly,
+	    NULL, err, errlen)) != 0 ||
+	    (rc = load_bool(fn, arg, "MCP_S3_EXT_SIZELIMIT", 1, &cfg->sizelimit,
+	    NULL, err, errlen)) != 0)
 		goto fail;
+	if ((rc = load_size(fn, arg, "MCP_S3_MAX_GET_SIZE", 10 * MIB,
+	    &cfg->max_get_size, err, errlen)) != 0 ||
+	    (rc = load_size(fn, arg, "MCP_S3_MAX_PUT_SIZE", 100 * MIB,
+	    &cfg->max_put_size, err, errlen)) != 0)
+		goto fail;
+	if (!cfg->sizelimit) {
+		/* Lifted: only what one call can hold in memory bounds it. */
+		cfg->max_get_size = CONFIG_HARD_MAX_BYTES;
+		cfg->max_put_size = CONFIG_HARD_MAX_BYTES;
+	}
 	if ((rc = load_size(fn, arg, "MCP_S3_READ_SIZE", 64 * 1024,
 	    &cfg->read_size, err, errlen)) != 0)
 		goto fail;
@@ -416,12 +527,39 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 			goto fail;
 		}
 	}
-	/* One answer is held in memory; keep it addressable on 32 bits. */
-	if (cfg->max_get_size > 1024 * MIB) {
-		seterr(err, errlen, "MCP_S3_MAX_GET_SIZE: at most 1GiB; larger "
-		    "objects are read in windows");
+	/* One answer or one upload is held in memory. */
+	if (cfg->max_get_size > CONFIG_HARD_MAX_BYTES ||
+	    cfg->max_put_size > CONFIG_HARD_MAX_BYTES) {
+		seterr(err, errlen, "%s: at most 1GiB; larger objects are "
+		    "read in windows", cfg->max_get_size > CONFIG_HARD_MAX_BYTES ?
+		    "MCP_S3_MAX_GET_SIZE" : "MCP_S3_MAX_PUT_SIZE");
 		rc = CONFIG_EINVAL;
 		goto fail;
+	}
+	/* A put carries its content in one line, base64 at worst. */
+	cfg->line_limit = (size_t)(cfg->max_put_size / 3 * 4 + 1024 * 1024);
+	if (cfg->line_limit < MAX_LINE_BYTES)
+		cfg->line_limit = MAX_LINE_BYTES;
+
+	if ((rc = load_rules(cfg, fn, arg, err, errlen)) != 0 ||
+	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0)
+		goto fail;
+	if ((v = get(fn, arg, "S3_PRESIGN_ENDPOINT")) != NULL) {
+		struct config_conn tmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		rc = parse_endpoint(&tmp, "S3_PRESIGN_ENDPOINT", v, err,
+		    errlen);
+		free(tmp.endpoint);
+		if (rc != 0)
+			goto fail;
+		if ((cfg->presign_base = xstrdup(v)) == NULL) {
+			rc = CONFIG_ENOMEM;
+			goto fail;
+		}
+		/* Kept without its trailing slash: a path is appended. */
+		if (cfg->presign_base[strlen(cfg->presign_base) - 1] == '/')
+			cfg->presign_base[strlen(cfg->presign_base) - 1] = '\0';
 	}
 
 	cfg->text_format = CONFIG_TEXT_COMPACT;
@@ -478,6 +616,11 @@ config_free(struct config *cfg)
 	}
 	free(cfg->ca_bundle);
 	cfg->ca_bundle = NULL;
+	free(cfg->audit_file);
+	cfg->audit_file = NULL;
+	free(cfg->presign_base);
+	cfg->presign_base = NULL;
+	policy_free(&cfg->rules);
 	cfg->nconns = 0;
 }
 

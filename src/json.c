@@ -626,6 +626,13 @@ json_parse(struct json *j, const char *src, size_t len, struct json_tok *tok,
 }
 
 /* see json.h */
+void
+json_rebase(struct json *j, const char *src)
+{
+	j->src = src;
+}
+
+/* see json.h */
 const char *
 json_strerror(int err)
 {

@@ -16,6 +16,9 @@
 #ifndef MCP_S3_TARGET
 #define MCP_S3_TARGET	"unknown"
 #endif
+#ifndef MCP_S3_BUILD_DATE
+#define MCP_S3_BUILD_DATE	"unknown"
+#endif
 
 static void
 usage(FILE *f)
@@ -52,8 +55,8 @@ main(int argc, char *argv[])
 			return 0;
 		}
 		if (strcmp(argv[i], "--version") == 0) {
-			printf("mcp-s3 %s (%s)\n", MCP_S3_VERSION,
-			    MCP_S3_TARGET);
+			printf("mcp-s3 %s (%s, built %s)\n", MCP_S3_VERSION,
+			    MCP_S3_TARGET, MCP_S3_BUILD_DATE);
 			return 0;
 		}
 		if (strcmp(argv[i], "serve") == 0 && i == 1)

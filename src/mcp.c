@@ -28,12 +28,14 @@ const char *const mcp_versions[] = {
 };
 
 static const char instructions[] =
-    "mcp-s3 gives read access to Amazon S3 or S3-compatible storage. "
+    "mcp-s3 gives access to Amazon S3 or S3-compatible storage (read-only "
+    "unless the server enables writes). "
     "Find buckets with s3_list_buckets, browse a bucket with "
     "s3_list_objects (prefix, delimiter \"/\", and continuation_token to "
     "page), check an object with s3_get_object_metadata, and read it with "
     "s3_get_object one window at a time (offset, length; follow "
-    "next_offset while truncated is true). Errors start with a stable "
+    "next_offset while truncated is true); for objects too large to read "
+    "here, s3_presign_url makes a download URL. Errors start with a stable "
     "code such as NoSuchKey or AccessDenied, followed by what to do.";
 
 static volatile sig_atomic_t stopping;
@@ -47,6 +49,7 @@ struct mcp {
 	int			 initialized;	/* initialize answered */
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
+	struct buf		 held;		/* a line that outlives reads */
 	int			 cancelled;
 	int			 in_batch;
 	int			 batch_first;
@@ -191,8 +194,16 @@ do_tools_list(struct mcp *m, const struct json *j, struct slice id,
 	jsonw_begin_object(&w);
 	jsonw_key(&w, "tools");
 	jsonw_begin_array(&w);
-	for (i = 0; i < TOOL_COUNT; i++)
-		jsonw_raw(&w, catalog[i].json, strlen(catalog[i].json));
+	for (i = 0; i < TOOL_COUNT; i++) {
+		const char *t = catalog[i].json;
+
+		/* Read-only mode: write tools are absent, not just refused. */
+		if (m->cfg->readonly && catalog[i].write)
+			continue;
+		if (m->cfg->readonly && catalog[i].json_ro != NULL)
+			t = catalog[i].json_ro;
+		jsonw_raw(&w, t, strlen(t));
+	}
 	jsonw_end_array(&w);
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
@@ -237,7 +248,7 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	mark = m->wr.out.n;
 	begin_response(m, &w, id);
 	jsonw_key(&w, "result");
-	rc = tools_call(&m->tools, e, j, args, &w, &m->wr);
+	rc = tools_call(&m->tools, e, j, args, id, &w, &m->wr);
 	buf_reset(&m->call_id);
 	if (rc == TOOLS_ECANCELED) {
 		/* A cancelled request gets no response at all. */
@@ -324,6 +335,27 @@ handle(struct mcp *m, const struct json *j, int t)
 }
 
 static int
+is_call(const struct json *j, int t)
+{
+	return json_type(j, t) == JSON_OBJECT &&
+	    json_streq(j, json_find(j, t, "method"), "tools/call");
+}
+
+/* Does the message, or an element of the batch, call a tool? */
+static int
+has_call(const struct json *j)
+{
+	int t;
+
+	if (json_type(j, 0) != JSON_ARRAY)
+		return is_call(j, 0);
+	for (t = json_child(j, 0); t >= 0; t = json_next(j, t))
+		if (is_call(j, t))
+			return 1;
+	return 0;
+}
+
+static int
 handle_line(struct mcp *m, const char *p, size_t n)
 {
 	struct slice none = { NULL, 0 };
@@ -343,6 +375,18 @@ handle_line(struct mcp *m, const char *p, size_t n)
 		snprintf(msg, sizeof(msg), "Parse error: %s",
 		    json_strerror(rc));
 		return send_error(m, none, JSONRPC_PARSE_ERROR, msg);
+	}
+	/*
+	 * While a tool call waits on the network, stdin is read into the
+	 * reader's buffer, which may move: a line that holds a call is
+	 * served from a copy, so its tokens and id stay valid.
+	 */
+	if (has_call(&j)) {
+		buf_reset(&m->held);
+		if (buf_add(&m->held, p, n) != 0)
+			return send_error(m, none, JSONRPC_INTERNAL_ERROR,
+			    "Internal error: out of memory");
+		json_rebase(&j, m->held.p);
 	}
 	if (json_type(&j, 0) != JSON_ARRAY)
 		return handle(m, &j, 0);
@@ -429,9 +473,11 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
-	jsonrpc_reader_init(&m.rd, in, MAX_LINE_BYTES);
+	jsonrpc_reader_init(&m.rd, in, cfg->line_limit > 0 ?
+	    cfg->line_limit : MAX_LINE_BYTES);
 	jsonrpc_writer_init(&m.wr, out);
 	buf_init(&m.call_id, 256);
+	buf_init(&m.held, 0);
 	m.tok = calloc(JSON_MAX_TOKENS, sizeof(*m.tok));
 	if (m.tok == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -442,8 +488,9 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 		return 1;
 	}
 	tools_watch(&m.tools, in, on_input, &m);
-	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, read-only; connection "
-	    "%s (%s, region %s)\n", MCP_S3_VERSION,
+	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, %s; connection "
+	    "%s (%s, region %s)\n", MCP_S3_VERSION, cfg->readonly ?
+	    "read-only" : "writes enabled",
 	    cfg->conns[cfg->default_conn].name,
 	    cfg->conns[cfg->default_conn].endpoint ?
 	    cfg->conns[cfg->default_conn].endpoint : "AWS",
@@ -459,7 +506,7 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 			char msg[128];
 
 			snprintf(msg, sizeof(msg), "Parse error: the message "
-			    "is longer than %u bytes", MAX_LINE_BYTES);
+			    "is longer than %zu bytes", m.rd.limit);
 			rc = send_error(&m, (struct slice){ NULL, 0 },
 			    JSONRPC_PARSE_ERROR, msg);
 		} else if (rc < 0) {
@@ -477,6 +524,7 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 	tools_free(&m.tools);
 	free(m.tok);
 	buf_free(&m.call_id);
+	buf_free(&m.held);
 	jsonrpc_writer_free(&m.wr);
 	jsonrpc_reader_free(&m.rd);
 	return ret;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bearssl.h"
 #include "http.h"
 #include "limits.h"
 #include "s3.h"
@@ -17,7 +18,9 @@
 
 /* Error documents are small; more than this is not one. */
 #define ERROR_BODY_MAX	(64u * 1024)
-#define MAX_HEADERS	8
+/* Extra signed headers of one request: metadata and a few more. */
+#define MAX_EXTRA	(S3_MAX_META_ENTRIES + 8)
+#define MAX_HEADERS	(MAX_EXTRA + 8)
 
 struct s3_impl {
 	struct http_conn	*http;
@@ -33,6 +36,7 @@ struct reply {
 	int			 range_total_known;
 	char			 request_id[128];
 	char			 region[32];
+	int			 delete_marker;
 	/* Where a 2xx body goes. */
 	int			(*sink)(void *arg, const char *, size_t);
 	void			*sink_arg;
@@ -108,6 +112,8 @@ on_header(void *arg, struct slice name, struct slice v)
 		copy_field(r->request_id, sizeof(r->request_id), v);
 	else if (slice_ieq(name, "x-amz-bucket-region"))
 		copy_field(r->region, sizeof(r->region), v);
+	else if (slice_ieq(name, "x-amz-delete-marker"))
+		r->delete_marker = slice_ieq(v, "true");
 	else if (slice_ieq(name, "content-range")) {
 		r->has_range = 1;
 		if (parse_content_range(v, &r->range_total) == 0)
@@ -229,6 +235,14 @@ struct s3_req {
 	struct url_param	*params;
 	size_t			 nparams;
 	const char		*range;		/* "bytes=a-b" or NULL */
+	/* Headers to send and sign besides the ones s3_do adds. */
+	const struct http_header *extra;
+	size_t			 nextra;
+	/* A body (NULL: none) and its hex SHA-256. */
+	const void		*body;
+	size_t			 body_len;
+	const char		*payload_hash;
+	int			 not_idempotent;
 };
 
 /*
@@ -243,14 +257,15 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	struct s3_impl *im = c->impl;
 	struct sigv4_creds cr;
 	struct sigv4_request sr;
-	struct sigv4_header sh[2];
+	struct sigv4_header sh[MAX_EXTRA + 1];
 	struct http_header hh[MAX_HEADERS];
+	const char *payload;
 	struct http_callbacks cb;
 	struct http_request hr;
 	struct http_result res;
 	struct buf host, path, query, target, auth;
 	char amzdate[17];
-	size_t nh = 0, nsh = 0;
+	size_t nh = 0, nsh = 0, i;
 	int rc, vhost;
 
 	memset(err, 0, sizeof(*err));
@@ -265,8 +280,6 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	/* A bucket with dots breaks TLS host names; upper case, DNS. */
 	vhost = q->bucket.n > 0 && !k->path_style;
 	if (vhost) {
-		size_t i;
-
 		for (i = 0; i < q->bucket.n; i++)
 			if (q->bucket.p[i] == '.' || q->bucket.p[i] == '_' ||
 			    isupper((unsigned char)q->bucket.p[i]))
@@ -301,6 +314,16 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		sh[nsh].value = slice_cstr(q->range);
 		nsh++;
 	}
+	if (q->nextra > MAX_EXTRA) {
+		rc = S3_EINVAL;
+		copy_str(err->message, sizeof(err->message), "too many headers");
+		goto out;
+	}
+	for (i = 0; i < q->nextra; i++) {
+		sh[nsh].name = q->extra[i].name;
+		sh[nsh++].value = q->extra[i].value;
+	}
+	payload = q->payload_hash ? q->payload_hash : SIGV4_EMPTY_SHA256;
 	cr.access_key = k->access_key;
 	cr.secret = k->secret_key;
 	cr.token = k->session_token;
@@ -314,7 +337,7 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	sr.query.n = query.n;
 	sr.headers = sh;
 	sr.nheaders = nsh;
-	sr.payload_hash = SIGV4_EMPTY_SHA256;
+	sr.payload_hash = payload;
 	sr.region = k->region;
 	sr.service = "s3";
 	sr.when = time(NULL);
@@ -331,7 +354,7 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	hh[nh].name = SLICE_LIT("x-amz-date");
 	hh[nh++].value = slice_cstr(amzdate);
 	hh[nh].name = SLICE_LIT("x-amz-content-sha256");
-	hh[nh++].value = SLICE_LIT(SIGV4_EMPTY_SHA256);
+	hh[nh++].value = slice_cstr(payload);
 	if (k->session_token != NULL) {
 		hh[nh].name = SLICE_LIT("x-amz-security-token");
 		hh[nh++].value = slice_cstr(k->session_token);
@@ -340,6 +363,8 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		hh[nh].name = SLICE_LIT("Range");
 		hh[nh++].value = slice_cstr(q->range);
 	}
+	for (i = 0; i < q->nextra; i++)
+		hh[nh++] = q->extra[i];
 	hh[nh].name = SLICE_LIT("Authorization");
 	hh[nh].value.p = auth.p;
 	hh[nh++].value.n = auth.n;
@@ -352,7 +377,10 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	hr.target.n = target.n;
 	hr.headers = hh;
 	hr.nheaders = nh;
-	hr.idempotent = 1;
+	hr.body = q->body;
+	hr.body_len = q->body_len;
+	/* PUT and DELETE of one key are idempotent; a conditional PUT not. */
+	hr.idempotent = !q->not_idempotent;
 
 	cb.status = on_status;
 	cb.header = on_header;
@@ -838,4 +866,336 @@ s3_list_objects(struct s3_client *c, const struct s3_list_params *p,
 	q.params = qp;
 	q.nparams = n;
 	return list_run(c, &q, S3XML_LIST, S3XML_URL, l, err);
+}
+
+/* ---- writes ----------------------------------------------------------- */
+
+static void
+written_from(struct s3_written *w, const struct s3_meta *m)
+{
+	copy_str(w->etag, sizeof(w->etag), m->etag);
+	copy_str(w->version_id, sizeof(w->version_id), m->version_id);
+	copy_str(w->last_modified, sizeof(w->last_modified), m->last_modified);
+}
+
+static void
+sha256_hex(char out[65], const void *p, size_t n)
+{
+	br_sha256_context sc;
+	unsigned char h[32];
+
+	br_sha256_init(&sc);
+	br_sha256_update(&sc, p, n);
+	br_sha256_out(&sc, h);
+	hex_encode(out, h, sizeof(h));
+}
+
+/*
+ * Adds Content-Type and x-amz-meta-* headers; names live in store.
+ * Returns the number of headers added, or -1 if too many.
+ */
+static int
+put_headers(struct http_header *h, size_t cap, const struct s3_put_opts *o,
+    struct buf *store, size_t *offs)
+{
+	size_t n = 0, i;
+
+	if (o->content_type.n > 0) {
+		h[n].name = SLICE_LIT("Content-Type");
+		h[n++].value = o->content_type;
+	}
+	if (o->nmeta > S3_MAX_META_ENTRIES || n + o->nmeta > cap)
+		return -1;
+	/* Names first into one buffer (it may move), slices after. */
+	for (i = 0; i < o->nmeta; i++) {
+		offs[i] = store->n;
+		if (buf_adds(store, "x-amz-meta-") != 0 ||
+		    buf_add(store, o->meta[2 * i].p, o->meta[2 * i].n) != 0)
+			return -1;
+	}
+	for (i = 0; i < o->nmeta; i++) {
+		h[n].name.p = store->p + offs[i];
+		h[n].name.n = 11 + o->meta[2 * i].n;
+		h[n++].value = o->meta[2 * i + 1];
+	}
+	if (o->if_none_match) {
+		h[n].name = SLICE_LIT("If-None-Match");
+		h[n++].value = SLICE_LIT("*");
+	}
+	return (int)n;
+}
+
+/* see s3.h */
+int
+s3_put_object(struct s3_client *c, struct slice bucket, struct slice key,
+    const void *body, size_t len, const struct s3_put_opts *o,
+    struct s3_written *w, struct s3_error *err)
+{
+	struct http_header h[MAX_EXTRA];
+	size_t offs[S3_MAX_META_ENTRIES];
+	struct s3_meta m;
+	struct s3_req q;
+	struct reply r;
+	struct buf names;
+	char hash[65];
+	int n, rc;
+
+	memset(w, 0, sizeof(*w));
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	buf_init(&names, 0);
+	memset(&q, 0, sizeof(q));
+	if ((n = put_headers(h, MAX_EXTRA, o, &names, offs)) < 0) {
+		memset(err, 0, sizeof(*err));
+		copy_str(err->message, sizeof(err->message), "too much metadata");
+		rc = S3_EINVAL;
+		goto out;
+	}
+	sha256_hex(hash, body, len);
+	q.method = "PUT";
+	q.bucket = bucket;
+	q.key = key;
+	q.extra = h;
+	q.nextra = (size_t)n;
+	q.body = body != NULL ? body : "";
+	q.body_len = len;
+	q.payload_hash = hash;
+	q.not_idempotent = o->if_none_match;
+	reply_init(&r, &m);
+	rc = s3_do(c, &q, &r, err);
+	if (rc == 0 && (r.status < 200 || r.status >= 300))
+		rc = s3_failure(&r, err);
+	if (rc == 0)
+		written_from(w, &m);
+	buf_free(&r.errbody);
+out:
+	buf_free(&names);
+	s3_meta_free(&m);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_delete_object(struct s3_client *c, struct slice bucket, struct slice key,
+    struct slice version, struct s3_written *w, struct s3_error *err)
+{
+	struct url_param qp[1];
+	struct s3_meta m;
+	struct s3_req q;
+	struct reply r;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	memset(&q, 0, sizeof(q));
+	q.method = "DELETE";
+	q.bucket = bucket;
+	q.key = key;
+	if (version.n > 0) {
+		qp[0].name = SLICE_LIT("versionId");
+		qp[0].value = version;
+		q.params = qp;
+		q.nparams = 1;
+	}
+	reply_init(&r, &m);
+	rc = s3_do(c, &q, &r, err);
+	if (rc == 0 && (r.status < 200 || r.status >= 300))
+		rc = s3_failure(&r, err);
+	if (rc == 0) {
+		written_from(w, &m);
+		w->delete_marker = r.delete_marker;
+	}
+	buf_free(&r.errbody);
+	s3_meta_free(&m);
+	return rc;
+}
+
+struct copy_sink {
+	struct s3xml	x;
+	int		err;
+};
+
+static int
+sink_copy(void *arg, const char *p, size_t n)
+{
+	struct copy_sink *s = arg;
+
+	s->err = s3xml_feed(&s->x, p, n);
+	return s->err != 0;
+}
+
+/* see s3.h */
+int
+s3_copy_object(struct s3_client *c, struct slice sb, struct slice sk,
+    struct slice db, struct slice dk, const struct s3_put_opts *replace,
+    struct s3_written *w, struct s3_error *err)
+{
+	struct http_header h[MAX_EXTRA];
+	size_t offs[S3_MAX_META_ENTRIES];
+	struct copy_sink *cs;
+	struct s3_meta m;
+	struct s3_req q;
+	struct reply r;
+	struct buf src, names;
+	size_t n = 0;
+	int k, rc;
+	time_t t;
+
+	memset(w, 0, sizeof(*w));
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	buf_init(&src, 0);
+	buf_init(&names, 0);
+	memset(&q, 0, sizeof(q));
+	memset(err, 0, sizeof(*err));
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return S3_ENOMEM;
+	/* The source is URL-encoded, as S3 requires and SDKs forget. */
+	buf_addc(&src, '/');
+	url_encode(&src, sb.p, sb.n);
+	buf_addc(&src, '/');
+	if (url_encode_path(&src, sk.p, sk.n) != 0) {
+		rc = S3_ENOMEM;
+		goto out;
+	}
+	h[n].name = SLICE_LIT("x-amz-copy-source");
+	h[n].value.p = src.p;
+	h[n++].value.n = src.n;
+	if (replace != NULL) {
+		h[n].name = SLICE_LIT("x-amz-metadata-directive");
+		h[n++].value = SLICE_LIT("REPLACE");
+		if ((k = put_headers(h + n, MAX_EXTRA - n, replace, &names,
+		    offs)) < 0) {
+			copy_str(err->message, sizeof(err->message),
+			    "too much metadata");
+			rc = S3_EINVAL;
+			goto out;
+		}
+		n += (size_t)k;
+	}
+	q.method = "PUT";
+	q.bucket = db;
+	q.key = dk;
+	q.extra = h;
+	q.nextra = n;
+	s3xml_init(&cs->x, S3XML_COPY, 0, NULL, NULL);
+	reply_init(&r, &m);
+	r.sink = sink_copy;
+	r.sink_arg = cs;
+	rc = s3_do(c, &q, &r, err);
+	if (rc == 0 && (r.status < 200 || r.status >= 300))
+		rc = s3_failure(&r, err);
+	else if (rc == 0) {
+		/* A copy can fail after a 200: the body then is an Error. */
+		if (s3xml_finish(&cs->x) != 0) {
+			rc = S3_EPROTO;
+			copy_str(err->message, sizeof(err->message),
+			    "the copy result is not valid XML");
+		} else if (cs->x.doc == S3XML_ERROR) {
+			err->status = r.status;
+			copy_str(err->code, sizeof(err->code), cs->x.error.code);
+			copy_str(err->message, sizeof(err->message),
+			    cs->x.error.message);
+			copy_str(err->request_id, sizeof(err->request_id),
+			    cs->x.error.request_id[0] ? cs->x.error.request_id :
+			    r.request_id);
+			rc = S3_ERESPONSE;
+		} else {
+			written_from(w, &m);
+			copy_str(w->etag, sizeof(w->etag), cs->x.copy.etag);
+			if (time_parse(cs->x.copy.last_modified,
+			    strlen(cs->x.copy.last_modified), &t) == 0)
+				time_iso8601(w->last_modified, t);
+		}
+	}
+	buf_free(&r.errbody);
+out:
+	free(cs);
+	buf_free(&src);
+	buf_free(&names);
+	s3_meta_free(&m);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_presign(struct s3_client *c, const char *method, struct slice bucket,
+    struct slice key, uint32_t expires, time_t now, const char *base,
+    struct buf *url, struct s3_error *err)
+{
+	const struct config_conn *k = c->conn;
+	struct sigv4_creds cr;
+	struct sigv4_request sr;
+	struct buf host, path, query;
+	const char *scheme, *h;
+	size_t i, hl;
+	int rc, vhost;
+
+	memset(err, 0, sizeof(*err));
+	if (k->access_key == NULL)
+		return S3_ENOCREDS;
+	buf_init(&host, 0);
+	buf_init(&path, 0);
+	buf_init(&query, 0);
+	if (base != NULL) {
+		scheme = strncmp(base, "https://", 8) == 0 ? "https" : "http";
+		h = base + strlen(scheme) + 3;
+		hl = strcspn(h, "/");
+	} else {
+		scheme = k->tls ? "https" : "http";
+		h = http_conn_host(c->impl->http);
+		hl = strlen(h);
+	}
+	vhost = !k->path_style;
+	for (i = 0; i < bucket.n && vhost; i++)
+		if (bucket.p[i] == '.' || bucket.p[i] == '_' ||
+		    isupper((unsigned char)bucket.p[i]))
+			vhost = 0;
+	if (vhost) {
+		buf_add(&host, bucket.p, bucket.n);
+		buf_addc(&host, '.');
+	}
+	buf_add(&host, h, hl);
+	buf_addc(&path, '/');
+	if (!vhost) {
+		buf_add(&path, bucket.p, bucket.n);
+		buf_addc(&path, '/');
+	}
+	url_encode_path(&path, key.p, key.n);
+	if (host.p == NULL || path.p == NULL) {
+		rc = S3_ENOMEM;
+		goto out;
+	}
+	cr.access_key = k->access_key;
+	cr.secret = k->secret_key;
+	cr.token = k->session_token;
+	memset(&sr, 0, sizeof(sr));
+	sr.method = method;
+	sr.host.p = host.p;
+	sr.host.n = host.n;
+	sr.uri.p = path.p;
+	sr.uri.n = path.n;
+	sr.query = SLICE_LIT("");
+	sr.region = k->region;
+	sr.service = "s3";
+	sr.when = now;
+	if ((rc = sigv4_presign(&c->impl->sig, &cr, &sr, expires,
+	    &query)) != 0) {
+		snprintf(err->message, sizeof(err->message), "cannot presign: "
+		    "%s", sigv4_strerror(rc));
+		rc = rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
+		goto out;
+	}
+	buf_adds(url, scheme);
+	buf_adds(url, "://");
+	buf_add(url, host.p, host.n);
+	buf_add(url, path.p, path.n);
+	buf_addc(url, '?');
+	rc = buf_add(url, query.p, query.n) != 0 ? S3_ENOMEM : 0;
+out:
+	buf_free(&host);
+	buf_free(&path);
+	buf_free(&query);
+	return rc;
 }

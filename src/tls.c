@@ -247,16 +247,69 @@ tls_anchors_free(struct tls_anchors *a)
 	free(a);
 }
 
-/* see tls.h */
+/*
+ * see tls.h
+ *
+ * A BearSSL profile with just what S3 endpoints need, instead of
+ * br_ssl_client_init_full (which would link every algorithm through its
+ * vtables): TLS 1.2 only, since 1.0 and 1.1 are deprecated (RFC 8996);
+ * ECDHE key exchange (forward secrecy) with AEAD records, AES-GCM or
+ * ChaCha20-Poly1305; server certificates with RSA or ECDSA keys (P-256,
+ * P-384, P-521) signed with SHA-256, SHA-384 or SHA-512.  Left out: RSA
+ * key exchange, CBC, CCM and 3DES suites, MD5, SHA-1 and SHA-224.
+ */
 void
 tls_init(struct tls_conn *t, const struct tls_anchors *a)
 {
+	static const uint16_t	 suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+	};
+	static const struct {
+		int			 id;
+		const br_hash_class	*impl;
+	} hashes[] = {
+		{ br_sha256_ID, &br_sha256_vtable },
+		{ br_sha384_ID, &br_sha384_vtable },
+		{ br_sha512_ID, &br_sha512_vtable }
+	};
+	br_ssl_engine_context	*eng = &t->cc.eng;
+	br_x509_minimal_context	*xc = &t->xc;
+	size_t			 i;
+
 	memset(t, 0, offsetof(struct tls_conn, iobuf));
-	br_ssl_client_init_full(&t->cc, &t->xc, a != NULL ? a->ta : NULL,
+	br_ssl_client_zero(&t->cc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof(suites) / sizeof(suites[0]));
+
+	/* Certificate chain checks; DNs are compared by SHA-256. */
+	br_x509_minimal_init(xc, &br_sha256_vtable, a != NULL ? a->ta : NULL,
 	    a != NULL ? a->n : 0);
-	/* TLS 1.0 and 1.1 are deprecated (RFC 8996); S3 speaks 1.2. */
-	br_ssl_engine_set_versions(&t->cc.eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof(t->iobuf), 1);
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		br_x509_minimal_set_hash(xc, hashes[i].id, hashes[i].impl);
+		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].impl);
+	}
+	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(),
+	    br_ecdsa_vrfy_asn1_get_default());
+	br_ssl_engine_set_x509(eng, &xc->vtable);
+
+	/* Handshake: ECDHE, the server's signature, the TLS 1.2 PRFs. */
+	br_ssl_engine_set_default_ec(eng);
+	br_ssl_engine_set_default_rsavrfy(eng);
+	br_ssl_engine_set_default_ecdsa(eng);
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+
+	/* Records. */
+	br_ssl_engine_set_default_aes_gcm(eng);
+	br_ssl_engine_set_default_chapol(eng);
+
+	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 1);
 	t->fd = -1;
 }
 

@@ -8,11 +8,15 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "limits.h"
+#include "policy.h"
 #include "tls.h"
 #include "tools.h"
 #include "url.h"
@@ -24,10 +28,13 @@
 
 enum argid {
 	A_BUCKET, A_KEY, A_PREFIX, A_DELIMITER, A_MAX_KEYS, A_TOKEN,
-	A_START_AFTER, A_OFFSET, A_LENGTH, A_CONNECTION, A_COUNT
+	A_START_AFTER, A_OFFSET, A_LENGTH, A_CONNECTION, A_CONTENT,
+	A_IS_BASE64, A_CONTENT_TYPE, A_METADATA, A_IF_NONE_MATCH,
+	A_VERSION_ID, A_SOURCE_BUCKET, A_SOURCE_KEY, A_DEST_BUCKET,
+	A_DEST_KEY, A_METHOD, A_EXPIRES_IN, A_COUNT
 };
 
-enum argtype { T_STRING, T_INTEGER };
+enum argtype { T_STRING, T_INTEGER, T_BOOLEAN, T_STRINGMAP };
 
 struct argdef {
 	const char	*name;
@@ -49,6 +56,22 @@ static const struct argdef argdefs[A_COUNT] = {
 	[A_OFFSET] = { "offset", T_INTEGER, 0, INT64_MAX },
 	[A_LENGTH] = { "length", T_INTEGER, 1, INT64_MAX },
 	[A_CONNECTION] = { "connection", T_STRING, 1, CONFIG_NAME_BYTES - 1 },
+	/* Bounded by the line limit; MCP_S3_MAX_PUT_SIZE is checked after
+	 * decoding, so the refusal can say how large it was. */
+	[A_CONTENT] = { "content", T_STRING, 0, INT64_MAX },
+	[A_IS_BASE64] = { "is_base64", T_BOOLEAN, 0, 1 },
+	[A_CONTENT_TYPE] = { "content_type", T_STRING, 1, 255 },
+	[A_METADATA] = { "metadata", T_STRINGMAP, 0, S3_MAX_META_BYTES },
+	[A_IF_NONE_MATCH] = { "if_none_match", T_BOOLEAN, 0, 1 },
+	[A_VERSION_ID] = { "version_id", T_STRING, 1, 1024 },
+	[A_SOURCE_BUCKET] = { "source_bucket", T_STRING, S3_MIN_BUCKET_BYTES,
+	    S3_MAX_BUCKET_BYTES },
+	[A_SOURCE_KEY] = { "source_key", T_STRING, 1, S3_MAX_KEY_BYTES },
+	[A_DEST_BUCKET] = { "dest_bucket", T_STRING, S3_MIN_BUCKET_BYTES,
+	    S3_MAX_BUCKET_BYTES },
+	[A_DEST_KEY] = { "dest_key", T_STRING, 1, S3_MAX_KEY_BYTES },
+	[A_METHOD] = { "method", T_STRING, 3, 3 },
+	[A_EXPIRES_IN] = { "expires_in", T_INTEGER, 1, 604800 },
 };
 
 #define BIT(a)	(1u << (a))
@@ -66,6 +89,18 @@ static const struct {
 	    BIT(A_LENGTH) | BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
 	[TOOL_GET_OBJECT_METADATA] = { BIT(A_BUCKET) | BIT(A_KEY) |
 	    BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
+	[TOOL_PUT_OBJECT] = { BIT(A_BUCKET) | BIT(A_KEY) | BIT(A_CONTENT) |
+	    BIT(A_IS_BASE64) | BIT(A_CONTENT_TYPE) | BIT(A_METADATA) |
+	    BIT(A_IF_NONE_MATCH) | BIT(A_CONNECTION), BIT(A_BUCKET) |
+	    BIT(A_KEY) | BIT(A_CONTENT) },
+	[TOOL_DELETE_OBJECT] = { BIT(A_BUCKET) | BIT(A_KEY) |
+	    BIT(A_VERSION_ID) | BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
+	[TOOL_COPY_OBJECT] = { BIT(A_SOURCE_BUCKET) | BIT(A_SOURCE_KEY) |
+	    BIT(A_DEST_BUCKET) | BIT(A_DEST_KEY) | BIT(A_METADATA) |
+	    BIT(A_CONTENT_TYPE) | BIT(A_CONNECTION), BIT(A_SOURCE_BUCKET) |
+	    BIT(A_SOURCE_KEY) | BIT(A_DEST_BUCKET) | BIT(A_DEST_KEY) },
+	[TOOL_PRESIGN_URL] = { BIT(A_BUCKET) | BIT(A_KEY) | BIT(A_METHOD) |
+	    BIT(A_EXPIRES_IN) | BIT(A_CONNECTION), BIT(A_BUCKET) | BIT(A_KEY) },
 	[TOOL_LIST_CONNECTIONS] = { 0, 0 },
 };
 
@@ -73,6 +108,9 @@ struct args {
 	unsigned	 have;
 	struct buf	 str[A_COUNT];
 	int64_t		 num[A_COUNT];
+	/* metadata: "name\0value\0" pairs in str[A_METADATA], as slices */
+	struct slice	 meta[2 * S3_MAX_META_ENTRIES];
+	size_t		 nmeta;
 };
 
 /* One call: what a handler needs besides its arguments. */
@@ -87,6 +125,17 @@ struct call {
 	struct buf			 sc;	/* structuredContent */
 	struct buf			 text;	/* compact text */
 	int				 canceled;
+	/* For the audit record. */
+	char				 code[64];	/* error code, if any */
+	int				 denied;
+	char				 rule[POLICY_RULE_BYTES];
+	char				 s3_request_id[128];
+	uint64_t			 bytes;
+	int				 has_bytes;
+	uint64_t			 content_bytes;
+	int				 has_content;
+	int				 invalid;	/* bad arguments */
+	int				 filter;	/* listing: rules hide keys */
 };
 
 static struct slice
@@ -120,6 +169,7 @@ write_error(struct call *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	snprintf(c->code, sizeof(c->code), "%.63s", code);
 	buf_adds(&msg, code);
 	buf_adds(&msg, ": ");
 	buf_adds(&msg, tmp);
@@ -193,6 +243,76 @@ list_taken(struct buf *b, unsigned takes)
 		buf_adds(b, "no arguments");
 }
 
+/*
+ * metadata: an object of strings.  Names become x-amz-meta-<name>: HTTP
+ * token characters only, kept lower case as S3 stores them; values are
+ * printable ASCII, which is what a header can carry without encoding.
+ */
+static int
+parse_meta(struct call *c, const struct json *j, int obj)
+{
+	struct buf *b = &c->a.str[A_METADATA];
+	size_t i, start, total = 0;
+	int k;
+
+	if (json_type(j, obj) != JSON_OBJECT) {
+		write_error(c, "InvalidArgument", "metadata must be an object "
+		    "of strings");
+		return -1;
+	}
+	if ((size_t)json_size(j, obj) > S3_MAX_META_ENTRIES) {
+		write_error(c, "InvalidArgument", "metadata has more than %d "
+		    "entries", S3_MAX_META_ENTRIES);
+		return -1;
+	}
+	for (k = json_child(j, obj); k >= 0; k = json_next(j, k)) {
+		start = b->n;
+		if (json_decode(j, k, b) != 0 || b->n == start ||
+		    b->n - start > 128)
+			goto badname;
+		for (i = start; i < b->n; i++) {
+			if (!isalnum((unsigned char)b->p[i]) && b->p[i] != '-' &&
+			    b->p[i] != '_')
+				goto badname;
+			b->p[i] = (char)tolower((unsigned char)b->p[i]);
+		}
+		c->a.meta[c->a.nmeta * 2].p = (const char *)(uintptr_t)start;
+		c->a.meta[c->a.nmeta * 2].n = b->n - start;
+		buf_addc(b, '\0');
+		start = b->n;
+		if (json_type(j, k + 1) != JSON_STRING ||
+		    json_decode(j, k + 1, b) != 0)
+			goto badvalue;
+		for (i = start; i < b->n; i++)
+			if ((unsigned char)b->p[i] < 0x20 ||
+			    (unsigned char)b->p[i] > 0x7e)
+				goto badvalue;
+		c->a.meta[c->a.nmeta * 2 + 1].p = (const char *)(uintptr_t)start;
+		c->a.meta[c->a.nmeta * 2 + 1].n = b->n - start;
+		total += c->a.meta[c->a.nmeta * 2].n + (b->n - start);
+		buf_addc(b, '\0');
+		c->a.nmeta++;
+	}
+	/* S3 allows 2 KB of user metadata in all. */
+	if (total > 2048) {
+		write_error(c, "InvalidArgument", "metadata is over 2 KB in all "
+		    "(names and values)");
+		return -1;
+	}
+	/* The buffer no longer moves: offsets become pointers. */
+	for (i = 0; i < 2 * c->a.nmeta; i++)
+		c->a.meta[i].p = b->p + (uintptr_t)c->a.meta[i].p;
+	return 0;
+badname:
+	write_error(c, "InvalidArgument", "metadata names must be 1 to 128 "
+	    "letters, digits, '-' or '_'");
+	return -1;
+badvalue:
+	write_error(c, "InvalidArgument", "metadata values must be strings of "
+	    "printable ASCII (S3 sends them as HTTP headers)");
+	return -1;
+}
+
 /* 0, or -1 after writing an InvalidArgument result. */
 static int
 parse_args(struct call *c, const struct json *j, int obj)
@@ -206,7 +326,8 @@ parse_args(struct call *c, const struct json *j, int obj)
 	int k, v, rc;
 
 	for (i = 0; i < A_COUNT; i++)
-		buf_init(&c->a.str[i], (size_t)argdefs[i].max + 1);
+		buf_init(&c->a.str[i], argdefs[i].max == INT64_MAX ? 0 :
+		    (size_t)argdefs[i].max + 1);
 	c->a.have = 0;
 	for (k = obj >= 0 ? json_child(j, obj) : -1; k >= 0;
 	    k = json_next(j, k)) {
@@ -228,7 +349,19 @@ parse_args(struct call *c, const struct json *j, int obj)
 		/* Clients often send null for an optional argument. */
 		if (json_type(j, v) == JSON_NULL)
 			continue;
-		if (d->type == T_INTEGER) {
+		if (d->type == T_BOOLEAN) {
+			int bv;
+
+			if (json_bool(j, v, &bv) != 0) {
+				write_error(c, "InvalidArgument", "%s must be true "
+				    "or false", d->name);
+				return -1;
+			}
+			c->a.num[i] = bv;
+		} else if (d->type == T_STRINGMAP) {
+			if (parse_meta(c, j, v) != 0)
+				return -1;
+		} else if (d->type == T_INTEGER) {
 			rc = json_int64(j, v, &c->a.num[i]);
 			if (rc != 0 || c->a.num[i] < d->min ||
 			    c->a.num[i] > d->max) {
@@ -272,11 +405,22 @@ parse_args(struct call *c, const struct json *j, int obj)
 			return -1;
 		}
 	}
-	if ((c->a.have & BIT(A_BUCKET)) && !valid_bucket(c->a.str[A_BUCKET].p,
-	    c->a.str[A_BUCKET].n)) {
-		write_error(c, "InvalidArgument", "bucket \"%s\" is not a "
-		    "bucket name: use letters, digits, '.', '-' and '_'",
-		    c->a.str[A_BUCKET].p);
+	for (i = 0; i < A_COUNT; i++) {
+		if (i != A_BUCKET && i != A_SOURCE_BUCKET && i != A_DEST_BUCKET)
+			continue;
+		if ((c->a.have & BIT(i)) && !valid_bucket(c->a.str[i].p,
+		    c->a.str[i].n)) {
+			write_error(c, "InvalidArgument", "%s \"%s\" is not a "
+			    "bucket name: use letters, digits, '.', '-' and '_'",
+			    argdefs[i].name, c->a.str[i].p);
+			return -1;
+		}
+	}
+	if ((c->a.have & BIT(A_METHOD)) &&
+	    !slice_ieq(arg(c, A_METHOD), "GET") &&
+	    !slice_ieq(arg(c, A_METHOD), "PUT")) {
+		write_error(c, "InvalidArgument", "method must be GET or PUT "
+		    "(any case)");
 		return -1;
 	}
 	return 0;
@@ -442,9 +586,12 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 static void
 s3_fail(struct call *c, int rc, const struct s3_error *err)
 {
-	if (rc == S3_ECANCELED)
+	snprintf(c->s3_request_id, sizeof(c->s3_request_id), "%.127s",
+	    err->request_id);
+	if (rc == S3_ECANCELED) {
 		c->canceled = 1;
-	else
+		snprintf(c->code, sizeof(c->code), "Cancelled");
+	} else
 		write_s3_error(c, rc, err);
 }
 
@@ -567,14 +714,35 @@ tool_list_connections(struct call *c)
 static void
 tool_list_buckets(struct call *c)
 {
+	const char *const *names;
 	struct s3_listing l;
 	struct s3_error err;
 	struct jsonw sw;
-	size_t i;
+	size_t i, nb;
 	int rc;
 
 	memset(&l, 0, sizeof(l));
 	buf_init(&l.pool, 0);
+	nb = policy_buckets(&c->t->cfg->rules, &names);
+	if (nb > 0) {
+		/* The configured buckets: no s3:ListAllMyBuckets needed. */
+		sc_begin(c, &sw);
+		jsonw_key(&sw, "buckets");
+		jsonw_begin_array(&sw);
+		buf_addf(&c->text, "%zu bucket%s (MCP_S3_ALLOWED_BUCKETS):\n", nb,
+		    nb == 1 ? "" : "s");
+		for (i = 0; i < nb; i++) {
+			jsonw_begin_object(&sw);
+			jsonw_kstr(&sw, "name", names[i]);
+			jsonw_end_object(&sw);
+			buf_addf(&c->text, "%s\n", names[i]);
+		}
+		jsonw_end_array(&sw);
+		jsonw_kuint(&sw, "count", nb);
+		jsonw_end_object(&sw);
+		write_result(c);
+		return;
+	}
 	if ((rc = s3_list_buckets(c->client, &l, &err)) != 0) {
 		s3_fail(c, rc, &err);
 		s3_listing_free(&l);
@@ -604,6 +772,39 @@ tool_list_buckets(struct call *c)
 	s3_listing_free(&l);
 }
 
+/*
+ * Drops what the access rules hide from a page (the listing's prefix is
+ * only partly allowed).  Returns how many entries went.
+ */
+static size_t
+filter_listing(struct call *c, struct s3_listing *l, struct slice bucket)
+{
+	const struct policy_rules *r = &c->t->cfg->rules;
+	struct policy_decision d;
+	struct slice k;
+	size_t i, n, hidden = 0;
+
+	for (i = n = 0; i < l->nitems; i++) {
+		k.p = S3_POOL(l, l->items[i]);
+		k.n = l->items[i].len;
+		if (policy_key(r, bucket, k, &d) == 0)
+			l->items[n++] = l->items[i];
+		else
+			hidden++;
+	}
+	l->nitems = n;
+	for (i = n = 0; i < l->nprefixes; i++) {
+		k.p = S3_POOL(l, l->prefixes[i]);
+		k.n = l->prefixes[i].len;
+		if (policy_show_prefix(r, bucket, k))
+			l->prefixes[n++] = l->prefixes[i];
+		else
+			hidden++;
+	}
+	l->nprefixes = n;
+	return hidden;
+}
+
 static void
 tool_list_objects(struct call *c)
 {
@@ -612,7 +813,7 @@ tool_list_objects(struct call *c)
 	struct s3_error err;
 	struct jsonw sw;
 	const struct s3_item *it;
-	size_t i;
+	size_t i, hidden = 0;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -632,6 +833,8 @@ tool_list_objects(struct call *c)
 		return;
 	}
 
+	if (c->filter)
+		hidden = filter_listing(c, &l, p.bucket);
 	sc_begin(c, &sw);
 	jsonw_kstring(&sw, "bucket", p.bucket.p, p.bucket.n);
 	if (p.prefix.n > 0)
@@ -679,6 +882,10 @@ tool_list_objects(struct call *c)
 	jsonw_end_array(&sw);
 	jsonw_kuint(&sw, "count", l.nitems);
 	jsonw_kbool(&sw, "is_truncated", l.is_truncated);
+	if (hidden > 0)
+		buf_addf(&c->text, "%zu entr%s in this page %s hidden by the "
+		    "access rules.\n", hidden, hidden == 1 ? "y" : "ies",
+		    hidden == 1 ? "is" : "are");
 	if (l.skipped > 0)
 		buf_addf(&c->text, "%zu key%s in this page %s not valid UTF-8 "
 		    "and cannot be shown.\n", l.skipped, l.skipped == 1 ? "" :
@@ -949,6 +1156,8 @@ tool_get_object(struct call *c)
 	}
 	truncated = offset + len < m.size;
 	next = offset + len;
+	c->bytes = len;
+	c->has_bytes = 1;
 
 	sc_begin(c, &sw);
 	jsonw_kstring(&sw, "bucket", b.p, b.n);
@@ -1019,6 +1228,391 @@ out:
 	s3_meta_free(&m);
 }
 
+/* The object named in structuredContent and in the summary line. */
+static void
+text_object(struct buf *t, struct slice b, struct slice k)
+{
+	buf_adds(t, "s3://");
+	buf_add(t, b.p, b.n);
+	buf_addc(t, '/');
+	text_safe(t, k.p, k.n);
+}
+
+static void
+tool_put_object(struct call *c)
+{
+	struct s3_put_opts o;
+	struct s3_written wr;
+	struct s3_error err;
+	struct jsonw sw;
+	struct buf bin, clean;
+	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
+	struct slice content = arg(c, A_CONTENT);
+	const char *body;
+	size_t len, i;
+	int b64 = (c->a.have & BIT(A_IS_BASE64)) && c->a.num[A_IS_BASE64];
+	int rc;
+
+	buf_init(&bin, 0);
+	buf_init(&clean, 0);
+	c->content_bytes = content.n;
+	c->has_content = 1;
+	body = content.p;
+	len = content.n;
+	if (b64) {
+		/* Line breaks and blanks are common in generated base64. */
+		for (i = 0; i < content.n; i++)
+			if (!isspace((unsigned char)content.p[i]))
+				buf_addc(&clean, content.p[i]);
+		if (clean.n > 0 && base64_decode(&bin, clean.p, clean.n) != 0) {
+			write_error(c, "InvalidArgument", "content is not valid "
+			    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
+			    "padding)");
+			goto out;
+		}
+		body = bin.p ? bin.p : "";
+		len = bin.n;
+	}
+	if (len > c->t->cfg->max_put_size) {
+		write_error(c, "SizeLimit", "the content has %zu bytes, over "
+		    "the limit of %llu bytes one call may write "
+		    "(MCP_S3_MAX_PUT_SIZE); nothing was sent. Upload it with a "
+		    "presigned PUT URL instead.", len,
+		    (unsigned long long)c->t->cfg->max_put_size);
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.content_type = arg(c, A_CONTENT_TYPE);
+	if (o.content_type.n == 0)
+		o.content_type = b64 ? SLICE_LIT("application/octet-stream") :
+		    SLICE_LIT("text/plain; charset=utf-8");
+	o.meta = c->a.meta;
+	o.nmeta = c->a.nmeta;
+	o.if_none_match = (c->a.have & BIT(A_IF_NONE_MATCH)) &&
+	    c->a.num[A_IF_NONE_MATCH];
+	rc = s3_put_object(c->client, b, k, body, len, &o, &wr, &err);
+	if (rc != 0) {
+		s3_fail(c, rc, &err);
+		goto out;
+	}
+	c->bytes = len;
+	c->has_bytes = 1;
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", b.p, b.n);
+	jsonw_kstring(&sw, "key", k.p, k.n);
+	jsonw_kuint(&sw, "size", len);
+	if (wr.etag[0])
+		jsonw_kstr(&sw, "etag", wr.etag);
+	if (wr.version_id[0])
+		jsonw_kstr(&sw, "version_id", wr.version_id);
+	jsonw_end_object(&sw);
+	buf_adds(&c->text, "Wrote ");
+	text_object(&c->text, b, k);
+	buf_addf(&c->text, " (%zu bytes, %.*s)%s%s.", len,
+	    (int)o.content_type.n, o.content_type.p, wr.etag[0] ? ", ETag " :
+	    "", wr.etag);
+	write_result(c);
+out:
+	buf_free(&bin);
+	buf_free(&clean);
+}
+
+static void
+tool_delete_object(struct call *c)
+{
+	struct s3_written wr;
+	struct s3_error err;
+	struct jsonw sw;
+	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
+	int rc;
+
+	rc = s3_delete_object(c->client, b, k, arg(c, A_VERSION_ID), &wr,
+	    &err);
+	if (rc != 0) {
+		s3_fail(c, rc, &err);
+		return;
+	}
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", b.p, b.n);
+	jsonw_kstring(&sw, "key", k.p, k.n);
+	jsonw_kbool(&sw, "deleted", 1);
+	if (wr.version_id[0])
+		jsonw_kstr(&sw, "version_id", wr.version_id);
+	if (wr.delete_marker)
+		jsonw_kbool(&sw, "delete_marker", 1);
+	jsonw_end_object(&sw);
+	buf_adds(&c->text, "Deleted ");
+	text_object(&c->text, b, k);
+	if (wr.version_id[0])
+		buf_addf(&c->text, " (version %s)", wr.version_id);
+	buf_adds(&c->text, wr.delete_marker ? "; the bucket keeps versions, "
+	    "so a delete marker now hides it." : ".");
+	write_result(c);
+}
+
+static void
+tool_copy_object(struct call *c)
+{
+	struct s3_put_opts o, *replace = NULL;
+	struct s3_written wr;
+	struct s3_error err;
+	struct s3_meta m;
+	struct jsonw sw;
+	struct slice sb = arg(c, A_SOURCE_BUCKET), sk = arg(c, A_SOURCE_KEY);
+	struct slice db = arg(c, A_DEST_BUCKET), dk = arg(c, A_DEST_KEY);
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.user, S3_MAX_META_BYTES);
+	memset(&o, 0, sizeof(o));
+	if (c->a.have & (BIT(A_METADATA) | BIT(A_CONTENT_TYPE))) {
+		replace = &o;
+		o.meta = c->a.meta;
+		o.nmeta = c->a.nmeta;
+		o.content_type = arg(c, A_CONTENT_TYPE);
+		/* REPLACE drops the content type unless it is sent again. */
+		if (o.content_type.n == 0) {
+			rc = s3_head_object(c->client, sb, sk, &m, &err);
+			if (rc != 0) {
+				s3_fail(c, rc, &err);
+				goto out;
+			}
+			o.content_type = slice_cstr(m.content_type);
+		}
+	}
+	rc = s3_copy_object(c->client, sb, sk, db, dk, replace, &wr, &err);
+	if (rc != 0) {
+		s3_fail(c, rc, &err);
+		goto out;
+	}
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "source_bucket", sb.p, sb.n);
+	jsonw_kstring(&sw, "source_key", sk.p, sk.n);
+	jsonw_kstring(&sw, "dest_bucket", db.p, db.n);
+	jsonw_kstring(&sw, "dest_key", dk.p, dk.n);
+	if (wr.etag[0])
+		jsonw_kstr(&sw, "etag", wr.etag);
+	if (wr.last_modified[0])
+		jsonw_kstr(&sw, "last_modified", wr.last_modified);
+	if (wr.version_id[0])
+		jsonw_kstr(&sw, "version_id", wr.version_id);
+	jsonw_end_object(&sw);
+	buf_adds(&c->text, "Copied ");
+	text_object(&c->text, sb, sk);
+	buf_adds(&c->text, " to ");
+	text_object(&c->text, db, dk);
+	buf_adds(&c->text, replace ? " with new metadata." : ".");
+	write_result(c);
+out:
+	s3_meta_free(&m);
+}
+
+static void
+tool_presign_url(struct call *c)
+{
+	struct s3_error err;
+	struct jsonw sw;
+	struct buf url;
+	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
+	const char *method = "GET";
+	char when[21];
+	uint32_t expires = 3600;
+	time_t now;
+	int rc;
+
+	if ((c->a.have & BIT(A_METHOD)) && slice_ieq(arg(c, A_METHOD), "PUT"))
+		method = "PUT";
+	if (c->a.have & BIT(A_EXPIRES_IN))
+		expires = (uint32_t)c->a.num[A_EXPIRES_IN];
+	buf_init(&url, 0);
+	now = time(NULL);
+	rc = s3_presign(c->client, method, b, k, expires, now,
+	    c->t->cfg->presign_base, &url, &err);
+	if (rc != 0) {
+		s3_fail(c, rc, &err);
+		goto out;
+	}
+	/* UTC, whatever TZ says: a URL expires at one instant. */
+	time_iso8601(when, now + (time_t)expires);
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", b.p, b.n);
+	jsonw_kstring(&sw, "key", k.p, k.n);
+	jsonw_kstring(&sw, "url", url.p, url.n);
+	jsonw_kstr(&sw, "method", method);
+	jsonw_kuint(&sw, "expires_in_seconds", expires);
+	jsonw_kstr(&sw, "expires_at", when);
+	jsonw_end_object(&sw);
+	buf_addf(&c->text, "%s URL for ", method);
+	text_object(&c->text, b, k);
+	buf_addf(&c->text, ", valid until %s (%u s):\n", when,
+	    (unsigned)expires);
+	buf_add(&c->text, url.p, url.n);
+	if (c->conn->session_token != NULL)
+		buf_adds(&c->text, "\nIt was signed with temporary credentials "
+		    "and stops working when they expire.");
+	write_result(c);
+out:
+	buf_free(&url);
+}
+
+/* A refusal before any I/O: an isError result and the audit's decision. */
+static int
+deny(struct call *c, const char *code, const char *rule, const char *msg)
+{
+	c->denied = 1;
+	snprintf(c->rule, sizeof(c->rule), "%s", rule);
+	write_error(c, code, "%s", msg);
+	return -1;
+}
+
+static int
+deny_policy(struct call *c, struct slice b, struct slice k,
+    const struct policy_decision *d)
+{
+	struct buf m;
+	int rc;
+
+	buf_init(&m, 0);
+	buf_adds(&m, "s3://");
+	buf_add(&m, b.p, b.n);
+	buf_addc(&m, '/');
+	text_safe(&m, k.p, k.n);
+	buf_addf(&m, " is refused by the access rules: %s. Hint: stay "
+	    "inside the allowed prefixes; the rules are set by "
+	    "MCP_S3_ALLOWED_PREFIXES, MCP_S3_DENIED_PREFIXES and "
+	    "MCP_S3_ALLOWED_BUCKETS.", d->rule);
+	rc = deny(c, "PolicyDenied", d->rule, m.p ? m.p : "refused");
+	buf_free(&m);
+	return rc;
+}
+
+/* Checks before any I/O: read-only mode, then the access rules. */
+static int
+gate(struct call *c)
+{
+	const struct config *cfg = c->t->cfg;
+	const struct policy_rules *r = &cfg->rules;
+	struct policy_decision d;
+	struct slice b, k;
+	char msg[512];
+	int rc;
+
+	if (cfg->readonly && c->e->write) {
+		snprintf(msg, sizeof(msg), "%s changes the bucket, and this "
+		    "server is read-only. To allow writes, start it with "
+		    "MCP_S3_EXT_READONLY=false.", c->e->name);
+		return deny(c, "ReadOnly", "read-only mode", msg);
+	}
+	if (cfg->readonly && c->e->id == TOOL_PRESIGN_URL &&
+	    (c->a.have & BIT(A_METHOD)) && slice_ieq(arg(c, A_METHOD), "PUT"))
+		return deny(c, "ReadOnly", "read-only mode", "a presigned PUT "
+		    "URL grants write access, and this server is read-only. "
+		    "Presign GET to download, or start the server with "
+		    "MCP_S3_EXT_READONLY=false to allow writes.");
+	if (!policy_active(r))
+		return 0;
+	switch (c->e->id) {
+	case TOOL_GET_OBJECT:
+	case TOOL_GET_OBJECT_METADATA:
+	case TOOL_PUT_OBJECT:
+	case TOOL_DELETE_OBJECT:
+	case TOOL_PRESIGN_URL:
+		b = arg(c, A_BUCKET);
+		k = arg(c, A_KEY);
+		if (policy_key(r, b, k, &d) != 0)
+			return deny_policy(c, b, k, &d);
+		break;
+	case TOOL_COPY_OBJECT:
+		b = arg(c, A_SOURCE_BUCKET);
+		k = arg(c, A_SOURCE_KEY);
+		if (policy_key(r, b, k, &d) != 0)
+			return deny_policy(c, b, k, &d);
+		b = arg(c, A_DEST_BUCKET);
+		k = arg(c, A_DEST_KEY);
+		if (policy_key(r, b, k, &d) != 0)
+			return deny_policy(c, b, k, &d);
+		break;
+	case TOOL_LIST_OBJECTS:
+		b = arg(c, A_BUCKET);
+		k = arg(c, A_PREFIX);
+		rc = policy_list(r, b, k, &d);
+		if (rc == POLICY_LIST_NONE)
+			return deny_policy(c, b, k, &d);
+		c->filter = rc == POLICY_LIST_FILTER;
+		break;
+	default:
+		return 0;
+	}
+	snprintf(c->rule, sizeof(c->rule), "%s", d.rule);
+	return 0;
+}
+
+/* One audit record (and log line) for the call, whatever its end. */
+static void
+record(struct call *c, struct slice request_id, int64_t t0)
+{
+	struct audit_record r;
+	const struct tools *t = c->t;
+	int rc;
+
+	if (t->audit == NULL && !t->cfg->logging)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.tool = slice_cstr(c->e->name);
+	r.connection = slice_cstr(c->conn->name);
+	if (c->a.have & BIT(A_BUCKET))
+		r.bucket = arg(c, A_BUCKET);
+	else if (c->a.have & BIT(A_SOURCE_BUCKET))
+		r.bucket = arg(c, A_SOURCE_BUCKET);
+	if (c->a.have & BIT(A_KEY))
+		r.key = arg(c, A_KEY);
+	else if (c->a.have & BIT(A_SOURCE_KEY))
+		r.key = arg(c, A_SOURCE_KEY);
+	else if (c->a.have & BIT(A_PREFIX))
+		r.key = arg(c, A_PREFIX);
+	if (c->a.have & BIT(A_DEST_BUCKET))
+		r.dest_bucket = arg(c, A_DEST_BUCKET);
+	if (c->a.have & BIT(A_DEST_KEY))
+		r.dest_key = arg(c, A_DEST_KEY);
+	if (c->invalid)
+		r.status = AUDIT_STATUS_INVALID;
+	else if (c->denied)
+		r.status = AUDIT_STATUS_DENIED;
+	else if (c->code[0] != '\0')
+		r.status = AUDIT_STATUS_ERROR;
+	else
+		r.status = AUDIT_STATUS_OK;
+	if (!c->invalid)
+		r.decision = c->denied ? AUDIT_DECISION_DENY :
+		    AUDIT_DECISION_ALLOW;
+	if (c->rule[0] != '\0')
+		r.rule = c->rule;
+	if (c->code[0] != '\0')
+		r.error = c->code;
+	r.request_id = request_id;
+	if (c->s3_request_id[0] != '\0')
+		r.s3_request_id = slice_cstr(c->s3_request_id);
+	if (c->has_bytes) {
+		r.bytes = c->bytes;
+		r.flags |= AUDIT_F_BYTES;
+	}
+	if (c->has_content) {
+		r.content_bytes = c->content_bytes;
+		r.flags |= AUDIT_F_CONTENT_BYTES;
+	}
+	r.duration_ms = time_now_ms() - t0;
+	r.flags |= AUDIT_F_DURATION;
+	if (t->audit != NULL && (rc = audit_write(t->audit, &r)) != 0 &&
+	    !t->audit_failed) {
+		/* Said once; the calls go on. */
+		fprintf(stderr, "mcp-s3: writing the audit record failed: %s\n",
+		    audit_strerror(rc));
+		((struct tools *)t)->audit_failed = 1;
+	}
+	if (t->cfg->logging)
+		(void)audit_log_line(2, &r);
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 /* see tools.h */
@@ -1044,6 +1638,9 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 			return -1;
 		}
 	}
+	if (cfg->audit && audit_open(&t->audit, cfg->audit_file, err,
+	    errlen) != 0)
+		return -1;
 	for (i = 0; i < cfg->nconns; i++) {
 		if (s3_client_init(&t->clients[i], &cfg->conns[i],
 		    t->anchors) != 0) {
@@ -1064,6 +1661,9 @@ tools_free(struct tools *t)
 		s3_client_free(&t->clients[i]);
 	tls_anchors_free(t->anchors);
 	t->anchors = NULL;
+	if (t->audit != NULL)
+		audit_close(t->audit);
+	t->audit = NULL;
 }
 
 /* see tools.h */
@@ -1079,12 +1679,13 @@ tools_watch(struct tools *t, int fd, int (*on_input)(void *), void *arg)
 /* see tools.h */
 int
 tools_call(struct tools *t, const struct catalog_entry *e,
-    const struct json *j, int args, struct jsonw *w,
-    struct jsonrpc_writer *out)
+    const struct json *j, int args, struct slice request_id,
+    struct jsonw *w, struct jsonrpc_writer *out)
 {
 	struct call c;
 	struct slice cn;
 	size_t i;
+	int64_t t0 = time_now_ms();
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;
@@ -1094,8 +1695,10 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 	buf_init(&c.sc, 0);
 	buf_init(&c.text, 0);
 	c.conn = &t->cfg->conns[t->cfg->default_conn];
-	if (parse_args(&c, j, args) != 0)
+	if (parse_args(&c, j, args) != 0) {
+		c.invalid = 1;
 		goto done;
+	}
 	cn = arg(&c, A_CONNECTION);
 	c.conn = config_conn_find(t->cfg, cn.p, cn.n);
 	if (c.conn == NULL) {
@@ -1110,9 +1713,12 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 		    "\"%s\"; known connections: %s", c.a.str[A_CONNECTION].p,
 		    names.p);
 		buf_free(&names);
+		c.invalid = 1;
 		goto done;
 	}
 	c.client = &t->clients[c.conn - t->cfg->conns];
+	if (gate(&c) != 0)
+		goto done;
 
 	switch (e->id) {
 	case TOOL_LIST_BUCKETS:
@@ -1127,6 +1733,18 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 	case TOOL_GET_OBJECT_METADATA:
 		tool_get_object_metadata(&c);
 		break;
+	case TOOL_PUT_OBJECT:
+		tool_put_object(&c);
+		break;
+	case TOOL_DELETE_OBJECT:
+		tool_delete_object(&c);
+		break;
+	case TOOL_COPY_OBJECT:
+		tool_copy_object(&c);
+		break;
+	case TOOL_PRESIGN_URL:
+		tool_presign_url(&c);
+		break;
 	case TOOL_LIST_CONNECTIONS:
 		tool_list_connections(&c);
 		break;
@@ -1135,6 +1753,7 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 		break;
 	}
 done:
+	record(&c, request_id, t0);
 	free_args(&c.a);
 	buf_free(&c.sc);
 	buf_free(&c.text);

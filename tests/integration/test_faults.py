@@ -146,6 +146,39 @@ def eof_with_a_call_in_flight_still_answers_it():
         p.close()
 
 
+@S.test
+def input_arriving_during_a_call_does_not_corrupt_it():
+    """While a call waits, stdin is read into the reader's buffer, which
+    may move. The call's id (for the audit record) and the rest of a batch
+    must survive that."""
+    import json as _json
+    import os
+    import tempfile
+    p = Peer("stall")
+    d = tempfile.mkdtemp()
+    audit = os.path.join(d, "audit.log")
+    try:
+        env = base_env({"S3_TIMEOUT": "1s", "MCP_S3_AUDIT_FILE": audit}, p.endpoint())
+        with Server(env) as s:
+            s.initialize("2025-03-26")
+            batch = [{"jsonrpc": "2.0", "id": "call-%d" % i, "method": "tools/call",
+                      "params": {"name": "s3_list_buckets", "arguments": {}}} for i in range(2)]
+            batch.append({"jsonrpc": "2.0", "id": "after", "method": "ping"})
+            s.send_raw((_json.dumps(batch) + "\n").encode())
+            check(p.accepted.wait(10), "the server never connected to the peer")
+            # Plenty of input while the first call waits: the buffer grows.
+            for i in range(200):
+                s.send({"jsonrpc": "2.0", "id": "q%d" % i, "method": "ping", "params": {"pad": "x" * 2000}})
+            r = s.wait(lambda m: isinstance(m, list), timeout=20, what="the batch answer")
+            eq([m.get("id") for m in r], ["call-0", "call-1", "after"], "batch answer ids")
+            for i in range(200):
+                eq(s.wait_id("q%d" % i, timeout=20).get("result"), {}, "ping q%d" % i)
+        recs = [_json.loads(l) for l in open(audit)]
+        eq([x.get("request_id") for x in recs], ["call-0", "call-1"], "audit request ids")
+    finally:
+        p.close()
+
+
 if __name__ == "__main__":
     if not binary_ready():
         sys.exit(S.fail_all("build/mcp-s3 is missing"))

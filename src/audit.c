@@ -1,0 +1,583 @@
+/*
+ * audit.c - audit records and structured log lines; the contract is in
+ * audit.h.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "jsonw.h"
+#include "util.h"
+
+struct audit {
+	int		 fd;
+	int		 owned;		/* audit_close() closes fd */
+	struct buf	 line;		/* reused for every record */
+};
+
+/* Bytes of input hex-encoded per piece of a "_hex" string. */
+#define HEX_PIECE	64
+
+static const char *
+status_name(enum audit_status s)
+{
+	switch (s) {
+	case AUDIT_STATUS_OK:
+		return "ok";
+	case AUDIT_STATUS_ERROR:
+		return "error";
+	case AUDIT_STATUS_DENIED:
+		return "denied";
+	case AUDIT_STATUS_INVALID:
+		return "invalid";
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+decision_name(enum audit_decision d)
+{
+	switch (d) {
+	case AUDIT_DECISION_ALLOW:
+		return "allow";
+	case AUDIT_DECISION_DENY:
+		return "deny";
+	default:
+		return NULL;
+	}
+}
+
+/* "name" + suffix as a key; names are ours and short, so it always fits. */
+static int
+key_suffixed(struct jsonw *w, const char *name, const char *suffix)
+{
+	char	 k[48];
+
+	snprintf(k, sizeof(k), "%s%s", name, suffix);
+	return jsonw_key(w, k);
+}
+
+/* NAME_hex: the n bytes at p as lower-case hex, written in pieces. */
+static int
+put_hex(struct jsonw *w, const char *name, const char *p, size_t n)
+{
+	char	 hex[2 * HEX_PIECE + 1];
+	size_t	 i, m;
+
+	if (key_suffixed(w, name, "_hex") != 0 ||
+	    jsonw_string_begin(w) != 0)
+		return jsonw_error(w);
+	for (i = 0; i < n; i += m) {
+		m = n - i < HEX_PIECE ? n - i : HEX_PIECE;
+		hex_encode(hex, p + i, m);
+		if (jsonw_string_part_utf8(w, hex, 2 * m) != 0)
+			return jsonw_error(w);
+	}
+	return jsonw_string_end(w);
+}
+
+/*
+ * One string field: as a JSON string when it is UTF-8, as NAME_hex when it
+ * is not, then NAME_truncated when it was cut to AUDIT_MAX_FIELD_BYTES.
+ */
+static int
+put_field(struct jsonw *w, const char *name, const char *p, size_t n)
+{
+	size_t	 m = n;
+
+	if (p == NULL)
+		return jsonw_error(w);
+	if (n > AUDIT_MAX_FIELD_BYTES)
+		m = utf8_boundary(p, AUDIT_MAX_FIELD_BYTES);
+	if (utf8_valid(p, m))
+		jsonw_kstring(w, name, p, m);
+	else {
+		m = n > AUDIT_MAX_FIELD_BYTES ? AUDIT_MAX_FIELD_BYTES : n;
+		put_hex(w, name, p, m);
+	}
+	if (m < n && key_suffixed(w, name, "_truncated") == 0)
+		jsonw_uint(w, n);
+	return jsonw_error(w);
+}
+
+static int
+put_slice(struct jsonw *w, const char *name, struct slice s)
+{
+	return put_field(w, name, s.p, s.n);
+}
+
+static int
+put_cstr(struct jsonw *w, const char *name, const char *s)
+{
+	return put_field(w, name, s, s == NULL ? 0 : strlen(s));
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A JSON number (RFC 8259 section 6), the whole of p[0..n). */
+static int
+json_number_ok(const char *p, size_t n)
+{
+	size_t	 i = 0, d;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i < n && p[i] == '0')
+		i++;
+	else if (i < n && p[i] >= '1' && p[i] <= '9')
+		while (i < n && is_digit(p[i]))
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		for (d = ++i; i < n && is_digit(p[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		for (d = i; i < n && is_digit(p[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+/* A JSON string with its quotes (RFC 8259 section 7), the whole of p. */
+static int
+json_string_ok(const char *p, size_t n)
+{
+	size_t	 i, j;
+
+	if (n < 2 || p[0] != '"' || p[n - 1] != '"' || !utf8_valid(p, n))
+		return 0;
+	for (i = 1; i < n - 1; i++) {
+		if ((unsigned char)p[i] < 0x20 || p[i] == '"')
+			return 0;
+		if (p[i] != '\\')
+			continue;
+		if (++i >= n - 1)
+			return 0;
+		if (strchr("\"\\/bfnrt", p[i]) != NULL && p[i] != '\0')
+			continue;
+		if (p[i] != 'u' || n - 1 - (i + 1) < 4)
+			return 0;
+		for (j = i + 1; j < i + 5; j++)
+			if (!is_hex(p[j]))
+				return 0;
+		i += 4;
+	}
+	return 1;
+}
+
+/*
+ * The id goes out as the JSON text it came in as, so it must be one JSON
+ * scalar: jsonw_raw() trusts what it is given, and a caller's mistake must
+ * not make the line invalid JSON.
+ */
+static int
+json_id_ok(const char *p, size_t n)
+{
+	if (n == 4 && memcmp(p, "null", 4) == 0)
+		return 1;
+	if (n > 0 && p[0] == '"')
+		return json_string_ok(p, n);
+	return json_number_ok(p, n);
+}
+
+static int
+put_request_id(struct jsonw *w, struct slice id)
+{
+	size_t	 m;
+
+	if (id.p == NULL)
+		return jsonw_error(w);
+	if (id.n <= AUDIT_MAX_FIELD_BYTES && json_id_ok(id.p, id.n))
+		return jsonw_kraw(w, "request_id", id.p, id.n);
+	m = id.n > AUDIT_MAX_FIELD_BYTES ? AUDIT_MAX_FIELD_BYTES : id.n;
+	put_hex(w, "request_id", id.p, m);
+	if (m < id.n && key_suffixed(w, "request_id", "_truncated") == 0)
+		jsonw_uint(w, id.n);
+	return jsonw_error(w);
+}
+
+/* 2026-11-23T10:00:00.123Z: 24 chars + NUL. */
+static void
+timestamp_ms(char out[25], int64_t now_ms)
+{
+	int64_t	 sec, ms;
+
+	/* Floor division, so an instant before 1970 still counts up to it. */
+	sec = now_ms / 1000;
+	ms = now_ms % 1000;
+	if (ms < 0) {
+		ms += 1000;
+		sec--;
+	}
+	time_iso8601(out, (time_t)sec);
+	out[19] = '.';
+	out[20] = (char)('0' + ms / 100);
+	out[21] = (char)('0' + ms / 10 % 10);
+	out[22] = (char)('0' + ms % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
+}
+
+static int
+map_jsonw(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case JSONW_ELIMIT:
+		return AUDIT_ELIMIT;
+	case JSONW_ENOMEM:
+		return AUDIT_ENOMEM;
+	default:
+		return AUDIT_EINVAL;
+	}
+}
+
+/* Ends the line with '\n', or cuts out back to start. */
+static int
+end_line(struct jsonw *w, struct buf *out, size_t start)
+{
+	int	 r;
+
+	if ((r = jsonw_finish(w)) == 0 && (r = buf_addc(out, '\n')) != 0)
+		r = r == UTIL_ELIMIT ? JSONW_ELIMIT : JSONW_ENOMEM;
+	if (r != 0 && out->n > start) {
+		out->n = start;
+		out->p[start] = '\0';
+	}
+	return map_jsonw(r);
+}
+
+/* see audit.h */
+int
+audit_format(struct buf *out, const struct audit_record *r, int64_t now_ms)
+{
+	struct jsonw	 w;
+	char		 ts[25];
+	size_t		 start;
+
+	if (out == NULL || r == NULL)
+		return AUDIT_EINVAL;
+	start = out->n;
+	timestamp_ms(ts, now_ms);
+	jsonw_init(&w, out);
+	jsonw_begin_object(&w);
+	jsonw_kstr(&w, "timestamp", ts);
+	if (r->tool.p != NULL)
+		put_slice(&w, "tool", r->tool);
+	if (r->connection.p != NULL)
+		put_slice(&w, "connection", r->connection);
+	if (r->bucket.p != NULL)
+		put_slice(&w, "bucket", r->bucket);
+	if (r->key.p != NULL)
+		put_slice(&w, "key", r->key);
+	if (r->dest_bucket.p != NULL)
+		put_slice(&w, "dest_bucket", r->dest_bucket);
+	if (r->dest_key.p != NULL)
+		put_slice(&w, "dest_key", r->dest_key);
+	if (status_name(r->status) != NULL)
+		jsonw_kstr(&w, "status", status_name(r->status));
+	if (decision_name(r->decision) != NULL)
+		jsonw_kstr(&w, "decision", decision_name(r->decision));
+	if (r->rule != NULL)
+		put_cstr(&w, "rule", r->rule);
+	if (r->error != NULL)
+		put_cstr(&w, "error", r->error);
+	if (r->request_id.p != NULL)
+		put_request_id(&w, r->request_id);
+	if (r->s3_request_id.p != NULL)
+		put_slice(&w, "s3_request_id", r->s3_request_id);
+	if (r->flags & AUDIT_F_BYTES)
+		jsonw_kuint(&w, "bytes", r->bytes);
+	if (r->flags & AUDIT_F_CONTENT_BYTES)
+		jsonw_kuint(&w, "content_bytes", r->content_bytes);
+	if (r->flags & AUDIT_F_DURATION)
+		jsonw_kint(&w, "duration_ms", r->duration_ms);
+	jsonw_end_object(&w);
+	return end_line(&w, out, start);
+}
+
+static const char *
+level_name(enum audit_status s)
+{
+	switch (s) {
+	case AUDIT_STATUS_ERROR:
+		return "error";
+	case AUDIT_STATUS_DENIED:
+	case AUDIT_STATUS_INVALID:
+		return "warn";
+	default:
+		return "info";
+	}
+}
+
+/* see audit.h */
+int
+audit_format_log_line(struct buf *out, const struct audit_record *r)
+{
+	struct jsonw	 w;
+	size_t		 start;
+
+	if (out == NULL || r == NULL)
+		return AUDIT_EINVAL;
+	start = out->n;
+	jsonw_init(&w, out);
+	jsonw_begin_object(&w);
+	jsonw_kstr(&w, "level", level_name(r->status));
+	jsonw_kstr(&w, "msg", "tool call");
+	if (r->tool.p != NULL)
+		put_slice(&w, "tool", r->tool);
+	if (status_name(r->status) != NULL)
+		jsonw_kstr(&w, "status", status_name(r->status));
+	if (r->flags & AUDIT_F_DURATION)
+		jsonw_kint(&w, "duration_ms", r->duration_ms);
+	if (r->error != NULL)
+		put_cstr(&w, "error", r->error);
+	jsonw_end_object(&w);
+	return end_line(&w, out, start);
+}
+
+/*
+ * One write() of the whole line: O_APPEND makes it one atomic append, so
+ * records of several writers never interleave.  The rest of a short write
+ * is not sent, since a second write could land after another writer's
+ * record; the damaged line is ended instead.
+ */
+static int
+write_line(int fd, const char *p, size_t n)
+{
+	ssize_t	 w, nl = 0;
+
+	do
+		w = write(fd, p, n);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return AUDIT_EWRITE;
+	if ((size_t)w != n) {
+		if (w > 0)
+			nl = write(fd, "\n", 1);
+		(void)nl;
+		return AUDIT_ESHORT;
+	}
+	return 0;
+}
+
+static int
+realtime_ms(int64_t *out)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return -1;
+	*out = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return 0;
+}
+
+/* see audit.h */
+int
+audit_write(struct audit *a, const struct audit_record *r)
+{
+	int64_t	 now = 0;
+	int	 rc;
+
+	if (a == NULL || r == NULL)
+		return AUDIT_EINVAL;
+	/* A clock that fails still leaves a record, stamped 1970. */
+	(void)realtime_ms(&now);
+	buf_reset(&a->line);
+	if ((rc = audit_format(&a->line, r, now)) != 0)
+		return rc;
+	return write_line(a->fd, a->line.p, a->line.n);
+}
+
+/* see audit.h */
+int
+audit_log_line(int fd, const struct audit_record *r)
+{
+	struct buf	 b;
+	int		 rc;
+
+	if (r == NULL)
+		return AUDIT_EINVAL;
+	buf_init(&b, AUDIT_MAX_LINE_BYTES);
+	if ((rc = audit_format_log_line(&b, r)) == 0)
+		rc = write_line(fd, b.p, b.n);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+alloc_audit(struct audit **ap, int fd, int owned)
+{
+	struct audit	*a;
+
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return AUDIT_ENOMEM;
+	a->fd = fd;
+	a->owned = owned;
+	buf_init(&a->line, AUDIT_MAX_LINE_BYTES);
+	*ap = a;
+	return 0;
+}
+
+/* see audit.h */
+int
+audit_open_fd(struct audit **ap, int fd)
+{
+	if (ap == NULL)
+		return AUDIT_EINVAL;
+	*ap = NULL;
+	if (fd < 0)
+		return AUDIT_EINVAL;
+	return alloc_audit(ap, fd, 0);
+}
+
+static int
+refuse(int fd, int rc, char *err, size_t errlen, const char *path,
+    const char *why)
+{
+	int	 saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "audit file %s: %s", path, why);
+	errno = saved;
+	return rc;
+}
+
+/* see audit.h */
+int
+audit_open(struct audit **ap, const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 why[160];
+	int		 fd, fl, rc;
+
+	if (ap == NULL)
+		return AUDIT_EINVAL;
+	*ap = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL)
+		return audit_open_fd(ap, STDERR_FILENO);
+
+	/*
+	 * O_NONBLOCK keeps open() from waiting for a reader when the path is
+	 * a FIFO; it is refused below and the flag is cleared for the file.
+	 */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		switch (errno) {
+		case ELOOP:
+			return refuse(-1, AUDIT_EREFUSED, err, errlen, path,
+			    "is a symbolic link; give the path of the file "
+			    "itself");
+		case EISDIR:
+			return refuse(-1, AUDIT_EREFUSED, err, errlen, path,
+			    "is a directory; give the path of a file");
+		case ENXIO:
+			return refuse(-1, AUDIT_EREFUSED, err, errlen, path,
+			    "is not a regular file");
+		default:
+			snprintf(why, sizeof(why), "cannot open: %s",
+			    strerror(errno));
+			return refuse(-1, AUDIT_EOPEN, err, errlen, path, why);
+		}
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, sizeof(why), "cannot stat: %s", strerror(errno));
+		return refuse(fd, AUDIT_EOPEN, err, errlen, path, why);
+	}
+	if (!S_ISREG(st.st_mode))
+		return refuse(fd, AUDIT_EREFUSED, err, errlen, path,
+		    "is not a regular file");
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, sizeof(why), "is writable by group or others "
+		    "(mode %04o), so others could rewrite the record; "
+		    "run chmod go-w on it", (unsigned)(st.st_mode & 07777));
+		return refuse(fd, AUDIT_EREFUSED, err, errlen, path, why);
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "is owned by uid %lu, not by the "
+		    "user mcp-s3 runs as (uid %lu)", (unsigned long)st.st_uid,
+		    (unsigned long)geteuid());
+		return refuse(fd, AUDIT_EREFUSED, err, errlen, path, why);
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		snprintf(why, sizeof(why), "cannot set flags: %s",
+		    strerror(errno));
+		return refuse(fd, AUDIT_EOPEN, err, errlen, path, why);
+	}
+	if ((rc = alloc_audit(ap, fd, 1)) != 0)
+		return refuse(fd, rc, err, errlen, path, "out of memory");
+	return 0;
+}
+
+/* see audit.h */
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	if (a->owned)
+		close(a->fd);
+	buf_free(&a->line);
+	free(a);
+}
+
+/* see audit.h */
+const char *
+audit_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "no error";
+	case AUDIT_EINVAL:
+		return "invalid argument";
+	case AUDIT_ENOMEM:
+		return "out of memory";
+	case AUDIT_EOPEN:
+		return "the audit file could not be opened";
+	case AUDIT_EREFUSED:
+		return "the audit file is unsafe to use";
+	case AUDIT_EWRITE:
+		return "writing the audit record failed";
+	case AUDIT_ESHORT:
+		return "the audit record was written only in part";
+	case AUDIT_ELIMIT:
+		return "the audit record is too long";
+	default:
+		return "unknown audit error";
+	}
+}
