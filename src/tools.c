@@ -70,7 +70,7 @@ static const struct argdef argdefs[A_COUNT] = {
 	[A_DEST_BUCKET] = { "dest_bucket", T_STRING, S3_MIN_BUCKET_BYTES,
 	    S3_MAX_BUCKET_BYTES },
 	[A_DEST_KEY] = { "dest_key", T_STRING, 1, S3_MAX_KEY_BYTES },
-	[A_METHOD] = { "method", T_STRING, 3, 3 },
+	[A_METHOD] = { "method", T_STRING, 1, 16 },
 	[A_EXPIRES_IN] = { "expires_in", T_INTEGER, 1, 604800 },
 };
 

@@ -1,21 +1,33 @@
 #!/bin/bash
 # tests/run.sh — every suite of mcp-s3; `make test` runs it after building
-# build/mcp-s3, the unit tests (plain and ASan/UBSan) and the fuzz replays.
+# build/mcp-s3, the unit tests (plain and ASan/UBSan), the fuzz replays, and
+# (make test-cross) the aarch64 and armhf binaries and unit tests.
 #
 #   1. unit tests       build/host/tests/test_*  and  build/asan/tests/test_*
 #   2. fuzz replays     build/{host,asan}/fuzz/fuzz_NAME over tests/fuzz/corpus/NAME/
-#   3. protocol         tests/integration/test_protocol.py          (no S3)
-#                       and every other tests/integration/test_*.py but test_read.py
-#   4. a Ceph RGW in build/rgw-test on a free port (started in the background
+#   3. no S3            tests/integration/test_protocol.py, then every other
+#                       tests/integration/test_*.py without a "# needs: rgw" line
+#   4. ARM, no S3       for each of CROSS_TARGETS (aarch64 armhf): the unit tests
+#                       build/TARGET/tests/test_* under qemu-user, and the suites
+#                       of step 3 with MCP_S3_BIN=build/TARGET/mcp-s3.qemu
+#   5. a Ceph RGW in build/rgw-test on a free port (started in the background
 #      at step 1), seeded by tests/peers/seed.sh
-#   5. read tools       tests/integration/test_read.py               (RGW)
-#   6. end to end       tests/e2e/*.test.mjs (MCP TypeScript SDK)   (RGW)
-#   RGW is stopped by its PIDs at the end, also on failure or interrupt.
+#   6. on RGW           every tests/integration/test_*.py whose first 20 lines
+#                       hold the line "# needs: rgw" (test_read.py ...), and
+#                       tests/e2e/*.test.mjs (MCP TypeScript SDK); then the same
+#                       for each ARM target under qemu-user
+#   7. empty root       tests/release/test_emptyroot.py: build/mcp-s3 alone in a
+#                       fresh root, chroot, uid 65534, an MCP session on RGW
+#   RGW is stopped by its PIDs here, also on failure or interrupt.
+#   8. release          `make size` (every binary under 1 MB) and
+#                       tests/release/repro.sh (two clean builds, identical bytes)
 #
 # Every suite ends with "<name>: N passed, N failed"; a suite that crashes,
 # times out or prints no such line counts as 1 failed. The last line of this
 # script is the total "N passed, N failed"; the exit status is 1 if any failed.
 # Logs: build/test-logs/. Runs as root (Ceph), needs no stdin, CI=true is fine.
+# MCP_S3_TEST_CROSS="aarch64 armhf" (the default) names the qemu targets, ""
+# skips them; MCP_S3_TEST_REPRO=0 skips the reproducibility build.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -30,6 +42,8 @@ unset AWS_CA_BUNDLE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL
 export RGW_ACCESS_KEY=${RGW_ACCESS_KEY:-MCPS3TESTACCESSKEY01}
 export RGW_SECRET_KEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+
+CROSS_TARGETS=${MCP_S3_TEST_CROSS-aarch64 armhf}
 
 TOTAL_P=0
 TOTAL_F=0
@@ -164,14 +178,46 @@ for c in tests/fuzz/corpus/*/; do
 done
 shopt -u nullglob
 
-# 3. protocol, and every other integration suite that needs no S3 (all but test_read.py)
-run_suite test_protocol.py 600 python3 tests/integration/test_protocol.py
+# 3. protocol, and every other integration suite that needs no S3: a suite
+# needs the seeded RGW when one of its first 20 lines is "# needs: rgw".
+needs_rgw() { head -n 20 "$1" | grep -qE '^# needs: rgw[[:space:]]*$'; }
+NO_S3=(tests/integration/test_protocol.py)
+ON_RGW=()
 for t in tests/integration/test_*.py; do
-	case ${t##*/} in test_protocol.py|test_read.py) continue ;; esac
+	if needs_rgw "$t"; then ON_RGW+=("$t")
+	elif [ "$t" != tests/integration/test_protocol.py ]; then NO_S3+=("$t"); fi
+done
+for t in "${NO_S3[@]}"; do
 	run_suite "${t##*/}" 600 python3 "$t"
 done
 
-# 4. RGW up, seeded
+# 4. ARM binaries under qemu-user: unit tests, then the suites of step 3.
+# build/TARGET/mcp-s3.qemu (written by the Makefile) runs the binary under
+# qemu, so the Python driver and the SDK suite take it as MCP_S3_BIN.
+cross_ready() {	# cross_ready TARGET — 0 when its binary, wrapper and qemu exist
+	local q
+	q=$(sed -n 's/^QEMU *= *//p' "cross/$1.mk" 2>/dev/null)
+	[ -n "$q" ] && command -v "$q" >/dev/null && [ -x "build/$1/mcp-s3.qemu" ] && [ -x "build/$1/mcp-s3" ]
+}
+for x in $CROSS_TARGETS; do
+	if ! cross_ready "$x"; then
+		echo "!!! $x: build/$x/mcp-s3(.qemu) or qemu missing (make test-cross)"
+		add "$x (not built)" 0 1
+		continue
+	fi
+	q=$(sed -n 's/^QEMU *= *//p' "cross/$x.mk")
+	xu=(build/$x/tests/test_*)
+	[ -e "${xu[0]}" ] || { echo "!!! no unit tests under build/$x/tests"; add "$x/tests (none built)" 0 1; }
+	for t in "${xu[@]}"; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		run_suite "${t#build/}" 600 "$q" "$t"
+	done
+	for t in "${NO_S3[@]}"; do
+		run_suite "$x/${t##*/}" 600 env MCP_S3_BIN="$ROOT/build/$x/mcp-s3.qemu" python3 "$t"
+	done
+done
+
+# 5. RGW up, seeded
 echo "=== RGW (build/rgw-test)"
 if wait "$RGWJOB"; then
 	RGWJOB=""
@@ -194,24 +240,45 @@ else
 	EP=""
 fi
 
-# 5, 6. suites on RGW
+# 6, 7. suites on RGW: host binary, then each ARM binary under qemu; then
+# the empty root
+rgw_suites() {	# rgw_suites PREFIX — with MCP_S3_BIN already set
+	local t e
+	for t in "${ON_RGW[@]}"; do
+		run_suite "$1${t##*/}" 900 python3 "$t"
+	done
+	for e in tests/e2e/*.test.mjs; do
+		[ -f "$e" ] || continue
+		run_suite "${1}e2e/${e##*/}" 600 node "$e"
+	done
+}
 if [ -n "$EP" ]; then
 	export MCP_S3_TEST_ENDPOINT=$EP
 	F0=$TOTAL_F
-	run_suite test_read.py 900 python3 tests/integration/test_read.py
-	for e in tests/e2e/*.test.mjs; do
-		[ -f "$e" ] || continue
-		run_suite "e2e/${e##*/}" 600 node "$e"
+	rgw_suites ""
+	for x in $CROSS_TARGETS; do
+		cross_ready "$x" || { add "$x on RGW (not built)" 0 1; continue; }
+		export MCP_S3_BIN=$ROOT/build/$x/mcp-s3.qemu
+		rgw_suites "$x/"
+		unset MCP_S3_BIN
 	done
+	run_suite test_emptyroot.py 300 python3 tests/release/test_emptyroot.py
 	[ "$TOTAL_F" = "$F0" ] || rgw_tail
 else
-	add "test_read.py (no RGW)" 0 1
+	for t in "${ON_RGW[@]}"; do add "${t##*/} (no RGW)" 0 1; done
 	add "e2e (no RGW)" 0 1
+	add "test_emptyroot.py (no RGW)" 0 1
 	rgw_tail
 fi
 
 stop_rgw
 trap - EXIT
+
+# 8. release checks: sizes, and two clean builds with identical bytes
+run_plain "make size" 600 make --no-print-directory size
+if [ "${MCP_S3_TEST_REPRO:-1}" != 0 ]; then
+	run_suite repro.sh 1800 bash tests/release/repro.sh
+fi
 
 echo
 echo "=== summary ($(secs "$T0"))"

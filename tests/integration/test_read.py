@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# needs: rgw
 """Read tools of build/mcp-s3 against a real S3 server (Ceph RGW) seeded by
 tests/peers/seed.sh. Expected bytes come from seeddata.py, the same module
 seed.sh wrote them with.

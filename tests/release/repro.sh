@@ -32,7 +32,7 @@ for d in "$A" "$B"; do
 done
 for d in "$A" "$B"; do
 	t0=$(date +%s)
-	if make -C "$d" --no-print-directory dist >"$d.log" 2>&1; then
+	if make -C "$d" -j"$(nproc)" --no-print-directory dist >"$d.log" 2>&1; then
 		ok "make dist in $d ($(( $(date +%s) - t0 ))s)"
 	else
 		tail -n 20 "$d.log"; fail "make dist in $d"; done_

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "limits.h"
 #include "unit.h"
 
 struct env {
@@ -130,6 +131,27 @@ test_loads(void)
 		{ { { "AWS_REGION=EU_WEST" } }, 0, "AWS_REGION" },
 		{ { { "AWS_DEFAULT_REGION=Bad" } }, 0, "AWS_DEFAULT_REGION" },
 		{ { { "AWS_REGION=${user_config.region}" } }, 1, NULL },
+		{ { { "MCP_S3_EXT_READONLY=maybe" } }, 0, "MCP_S3_EXT_READONLY" },
+		{ { { "MCP_S3_EXT_SIZELIMIT=2" } }, 0, "MCP_S3_EXT_SIZELIMIT" },
+		{ { { "MCP_S3_MAX_PUT_SIZE=1.5G" } }, 0, "MCP_S3_MAX_PUT_SIZE" },
+		{ { { "MCP_S3_MAX_PUT_SIZE=1GiB" } }, 1, NULL },
+		{ { { "MCP_S3_MAX_PUT_SIZE=1025MiB" } }, 0, "MCP_S3_MAX_PUT_SIZE" },
+		{ { { "MCP_S3_EXT_PREFIXACL=true", "MCP_S3_EXT_PREFIX_ACL=false" } },
+		    0, "disagree" },
+		{ { { "MCP_S3_EXT_PREFIXACL=false",
+		    "MCP_S3_DENIED_PREFIXES=secret/" } }, 0,
+		    "MCP_S3_DENIED_PREFIXES" },
+		{ { { "MCP_S3_DENIED_PREFIXES=a,,b" } }, 0,
+		    "MCP_S3_DENIED_PREFIXES" },
+		{ { { "MCP_S3_ALLOWED_BUCKETS=x" } }, 0, "MCP_S3_ALLOWED_BUCKETS" },
+		{ { { "MCP_S3_ALLOWED_PREFIXES=s3://bkt/logs/,tmp/" } }, 1, NULL },
+		{ { { "MCP_S3_EXT_AUDIT=false", "MCP_S3_AUDIT_FILE=/tmp/a" } }, 0,
+		    "MCP_S3_AUDIT_FILE" },
+		{ { { "MCP_S3_EXT_AUDIT=yes" } }, 0, "MCP_S3_EXT_AUDIT" },
+		{ { { "MCP_S3_EXT_LOGGING=on" } }, 0, "MCP_S3_EXT_LOGGING" },
+		{ { { "S3_PRESIGN_ENDPOINT=public.example" } }, 0,
+		    "S3_PRESIGN_ENDPOINT" },
+		{ { { "S3_PRESIGN_ENDPOINT=https://public.example/" } }, 1, NULL },
 	};
 	struct config cfg;
 	char err[512];
@@ -180,6 +202,39 @@ test_values(void)
 	CHECK(c->tls == 1 && c->port == 443 && c->path_style == 0);
 	CHECK(strcmp(c->name, "default") == 0);
 	CHECK(c->access_key == NULL);
+	CHECK(cfg.readonly == 1 && cfg.sizelimit == 1);
+	CHECK(cfg.max_put_size == 104857600);
+	CHECK(cfg.audit == 0 && cfg.logging == 0);
+	CHECK(!policy_active(&cfg.rules));
+	CHECK(cfg.line_limit >= 104857600 / 3 * 4);
+	config_free(&cfg);
+}
+
+static void
+test_security_values(void)
+{
+	struct env lifted = { { "MCP_S3_EXT_SIZELIMIT=false",
+	    "MCP_S3_MAX_PUT_SIZE=1KiB", "MCP_S3_EXT_READONLY=0",
+	    "MCP_S3_AUDIT_FILE=/tmp/audit.log",
+	    "S3_PRESIGN_ENDPOINT=https://public.example:9000/",
+	    "MCP_S3_EXT_PREFIX_ACL=true" } };
+	struct env small = { { "MCP_S3_MAX_PUT_SIZE=1KiB" } };
+	struct config cfg;
+	char err[256];
+
+	CHECK(config_load(&cfg, envget, &lifted, err, sizeof(err)) == 0);
+	CHECK(cfg.sizelimit == 0 && cfg.readonly == 0);
+	CHECK(cfg.max_put_size == CONFIG_HARD_MAX_BYTES);
+	CHECK(cfg.max_get_size == CONFIG_HARD_MAX_BYTES);
+	CHECK(cfg.audit == 1 && strcmp(cfg.audit_file, "/tmp/audit.log") == 0);
+	CHECK(strcmp(cfg.presign_base, "https://public.example:9000") == 0);
+	CHECK(policy_active(&cfg.rules));
+	config_free(&cfg);
+
+	CHECK(config_load(&cfg, envget, &small, err, sizeof(err)) == 0);
+	CHECK(cfg.max_put_size == 1024);
+	/* The line limit never drops below the fixed floor. */
+	CHECK(cfg.line_limit == MAX_LINE_BYTES);
 	config_free(&cfg);
 }
 
@@ -191,5 +246,6 @@ main(void)
 	test_bools();
 	test_loads();
 	test_values();
+	test_security_values();
 	return unit_done("test_config");
 }

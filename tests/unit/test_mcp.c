@@ -238,6 +238,86 @@ static const struct exchange calls[] = {
 	{ NULL, NULL, NULL }
 };
 
+static const struct exchange readonly[] = {
+	{ INIT("2025-11-25"), "\"protocolVersion\"", NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+	    "\"name\":\"s3_presign_url\"", "s3_put_object" },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}",
+	    "\"annotations\":{\"readOnlyHint\":true,\"openWorldHint\":true}}",
+	    "s3_delete_object" },
+	{ CALL(4, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"x\"}"), "ReadOnly: s3_put_object changes the "
+	    "bucket", NULL },
+	{ CALL(5, "s3_delete_object", "{\"bucket\":\"abc\",\"key\":\"k\"}"),
+	    "ReadOnly: s3_delete_object", NULL },
+	{ CALL(6, "s3_copy_object", "{\"source_bucket\":\"abc\","
+	    "\"source_key\":\"k\",\"dest_bucket\":\"abc\",\"dest_key\":\"j\"}"),
+	    "ReadOnly: s3_copy_object", NULL },
+	{ CALL(7, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"method\":\"pUt\"}"), "ReadOnly: a presigned PUT URL", NULL },
+	{ CALL(8, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"a b/c\","
+	    "\"method\":\"get\",\"expires_in\":60}"),
+	    "\"url\":\"http://127.0.0.1:1/abc/a%20b/c?X-Amz-Algorithm="
+	    "AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTEST%2F", "SECRETMARKER" },
+	{ CALL(9, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"method\":\"POST\"}"), "InvalidArgument: method must be GET "
+	    "or PUT", NULL },
+	{ CALL(10, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"expires_in\":604801}"), "InvalidArgument: expires_in", NULL },
+	{ CALL(11, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"expires_in\":0}"), "InvalidArgument: expires_in", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const char *env_writes[] = {
+	"S3_ENDPOINT=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=AKIDTEST",
+	"AWS_SECRET_ACCESS_KEY=SECRETMARKER", "MCP_S3_EXT_READONLY=false",
+	"MCP_S3_MAX_PUT_SIZE=4", "MCP_S3_DENIED_PREFIXES=secret/,s3://abc/priv/",
+	"S3_PRESIGN_ENDPOINT=https://public.example:9000", NULL
+};
+
+static const struct exchange writes[] = {
+	{ INIT("2025-11-25"), "\"protocolVersion\"", NULL },
+	{ "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+	    "\"name\":\"s3_put_object\"", NULL },
+	{ CALL(3, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"12345\"}"), "SizeLimit: the content has 5 bytes",
+	    NULL },
+	{ CALL(4, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"MTIzNDU=\",\"is_base64\":true}"),
+	    "SizeLimit: the content has 5 bytes", NULL },
+	{ CALL(5, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"MTI-NDU=\",\"is_base64\":true}"),
+	    "InvalidArgument: content is not valid base64", NULL },
+	{ CALL(6, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"1\",\"metadata\":{\"a b\":\"x\"}}"),
+	    "InvalidArgument: metadata names", NULL },
+	{ CALL(7, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"k\","
+	    "\"content\":\"1\",\"metadata\":{\"a\":\"\u00e9\"}}"),
+	    "InvalidArgument: metadata values", NULL },
+	{ CALL(8, "s3_put_object", "{\"bucket\":\"abc\",\"key\":\"secret/k\","
+	    "\"content\":\"1\"}"), "PolicyDenied: s3://abc/secret/k is "
+	    "refused by the access rules", NULL },
+	{ CALL(9, "s3_copy_object", "{\"source_bucket\":\"abc\","
+	    "\"source_key\":\"ok\",\"dest_bucket\":\"abc\","
+	    "\"dest_key\":\"priv/x\"}"), "PolicyDenied: s3://abc/priv/x", NULL },
+	{ CALL(10, "s3_copy_object", "{\"source_bucket\":\"abc\","
+	    "\"source_key\":\"secret/x\",\"dest_bucket\":\"abc\","
+	    "\"dest_key\":\"ok\"}"), "PolicyDenied: s3://abc/secret/x", NULL },
+	{ CALL(11, "s3_presign_url", "{\"bucket\":\"abc\",\"key\":\"secret/"
+	    "x\"}"), "PolicyDenied", NULL },
+	{ CALL(12, "s3_get_object", "{\"bucket\":\"abc\",\"key\":\"a/../"
+	    "secret/x\"}"), "PolicyDenied", NULL },
+	{ CALL(13, "s3_list_objects", "{\"bucket\":\"abc\",\"prefix\":"
+	    "\"secret/sub\"}"), "PolicyDenied", NULL },
+	{ CALL(14, "s3_presign_url", "{\"bucket\":\"other\",\"key\":\"priv/x\","
+	    "\"method\":\"PUT\"}"), "\"url\":\"https://public.example:9000/"
+	    "other/priv/x?X-Amz-Algorithm=", "SECRETMARKER" },
+	{ CALL(15, "s3_get_object_metadata", "{\"bucket\":\"abc\",\"key\":"
+	    "\"priv/y\"}"), "PolicyDenied", NULL },
+	{ NULL, NULL, NULL }
+};
+
 static const char *env_nocreds[] = { "S3_ENDPOINT=http://127.0.0.1:1", NULL };
 
 static const struct exchange nocreds[] = {
@@ -255,5 +335,7 @@ main(void)
 	check("batches", batches, env_creds);
 	check("calls", calls, env_creds);
 	check("nocreds", nocreds, env_nocreds);
+	check("readonly", readonly, env_creds);
+	check("writes", writes, env_writes);
 	return unit_done("test_mcp");
 }
