@@ -47,7 +47,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
 
-.PHONY: all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
+.PHONY: FORCE all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
 	fuzz-replay fuzz demo bench clean size cross dist test-cross test-release
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
@@ -93,6 +93,13 @@ LIBOBJ	:= $(patsubst src/%.c,$(O)/obj/%.o,$(LIBSRC))
 $(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h | toolchain
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -c $< -o $@
+# --version shows VERSION, TARGET and BUILD_DATE: main.o is rebuilt when
+# one of them changes (the stamp's time moves only when its text does).
+$(O)/version.stamp: FORCE
+	@mkdir -p $(@D); echo '$(VERSION) $(TARGET) $(BUILD_DATE)' | cmp -s - $@ 2>/dev/null || \
+	  echo '$(VERSION) $(TARGET) $(BUILD_DATE)' > $@
+$(O)/obj/main.o: $(O)/version.stamp
+FORCE:
 # The link map (build/TARGET/mcp-s3.map) is what `make size` reads.
 $(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
 	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS) \

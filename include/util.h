@@ -68,6 +68,8 @@ int	base64_decode(struct buf *, const char *, size_t);
 
 /* Lower-case hex of n bytes into out (2n chars + NUL). */
 void	hex_encode(char *out, const void *, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int	hex_digit(int c);
 
 /*
  * UTF-8.  utf8_valid: 1 if s is well-formed UTF-8 (no overlongs, no

@@ -49,18 +49,6 @@ is_ctl(unsigned char c)
 }
 
 static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 fail(struct http_parser *p, int err)
 {
 	p->err = err;
@@ -278,7 +266,7 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		/* The bound counts the line without its CRLF. */
 		if (c != '\r' && ++p->line_len > HTTP_MAX_CHUNK_LINE)
 			return fail(p, HTTP_ELIMIT);
-		v = hex_value(c);
+		v = hex_digit(c);
 		if (p->state == S_CHUNK_SIZE_LF ||
 		    (p->state == S_CHUNK_SIZE0 && v < 0))
 			return fail(p, HTTP_EPROTO);

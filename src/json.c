@@ -60,18 +60,6 @@ is_digit(int c)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(const unsigned char *s, size_t n, uint32_t *out)
 {
 	uint32_t	v = 0;
@@ -80,7 +68,7 @@ hex4(const unsigned char *s, size_t n, uint32_t *out)
 	if (n < 4)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		if ((h = hexval(s[k])) < 0)
+		if ((h = hex_digit(s[k])) < 0)
 			return -1;
 		v = v << 4 | (uint32_t)h;
 	}

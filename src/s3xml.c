@@ -49,18 +49,6 @@ local_name(struct slice s)
 	return s;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Strict percent-decoding as S3 encodes keys: "%XX" is a byte, '+' a
  * space.  At most cap bytes are written.
@@ -76,8 +64,8 @@ pct_decode(struct slice in, char *out, size_t cap, size_t *outlen)
 		c = in.p[i];
 		if (c == '%') {
 			if (in.n - i < 3 ||
-			    (hi = hex_value(in.p[i + 1])) < 0 ||
-			    (lo = hex_value(in.p[i + 2])) < 0)
+			    (hi = hex_digit((unsigned char)in.p[i + 1])) < 0 ||
+			    (lo = hex_digit((unsigned char)in.p[i + 2])) < 0)
 				return S3XML_EENCODING;
 			/* A NUL would cut every C string made of the key. */
 			if (hi == 0 && lo == 0)

@@ -63,18 +63,6 @@ url_encode_path(struct buf *b, const char *s, size_t n)
 	return encode(b, s, n, 1);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* see url.h */
 int
 url_decode(struct buf *b, const char *s, size_t n, int flags)
@@ -87,8 +75,8 @@ url_decode(struct buf *b, const char *s, size_t n, int flags)
 	for (i = 0; i < n; i++, len++) {
 		if (s[i] != '%')
 			continue;
-		if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 ||
-		    hexval((unsigned char)s[i + 2]) < 0)
+		if (n - i < 3 || hex_digit((unsigned char)s[i + 1]) < 0 ||
+		    hex_digit((unsigned char)s[i + 2]) < 0)
 			return URL_EINVAL;
 		i += 2;
 	}
@@ -97,8 +85,8 @@ url_decode(struct buf *b, const char *s, size_t n, int flags)
 	o = b->p + b->n;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = hex_digit((unsigned char)s[i + 1]);
+			lo = hex_digit((unsigned char)s[i + 2]);
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '+' && (flags & URL_DECODE_PLUS))

@@ -371,3 +371,184 @@ class Suite:
 
 def binary_ready():
     return os.path.isfile(BINARY) and os.access(BINARY, os.X_OK)
+
+
+# --- additions for the write / rules / audit suites -------------------------
+# tools/list in read-only mode (the default), and with MCP_S3_EXT_READONLY=false
+# (the order of docs/tools.md).
+READONLY_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+                  "s3_get_object_metadata", "s3_presign_url", "s3_list_connections"]
+ALL_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+             "s3_get_object_metadata", "s3_put_object", "s3_delete_object",
+             "s3_copy_object", "s3_presign_url", "s3_list_connections"]
+WRITE_TOOLS = ["s3_put_object", "s3_delete_object", "s3_copy_object"]
+
+AWSCLI = os.environ.get("MCP_S3_TEST_AWSCLI", "/usr/bin/aws")
+
+
+def rgw_endpoint(argv=None):
+    """The RGW endpoint: MCP_S3_TEST_ENDPOINT, else the first argument that looks
+    like http(s)://... (removed from argv); None when neither is given."""
+    argv = sys.argv if argv is None else argv
+    for i, a in enumerate(argv[1:], 1):
+        if a.startswith("http://") or a.startswith("https://"):
+            del argv[i]
+            return a.rstrip("/")
+    ep = os.environ.get("MCP_S3_TEST_ENDPOINT")
+    return ep.rstrip("/") if ep else None
+
+
+def unique(tag):
+    """A name unlikely to clash with another suite or run: tag-<pid>-<n>."""
+    unique.n += 1
+    return "%s-%d-%d" % (tag, os.getpid(), unique.n)
+
+
+unique.n = 0
+
+
+class AwsCli:
+    """awscli v2 (/usr/bin/aws) against one endpoint, path-style, with the test
+    credentials and nothing inherited (no CA bundle, profile or proxy)."""
+
+    def __init__(self, endpoint, access_key=None, secret_key=None):
+        import tempfile
+        self.endpoint = endpoint
+        self.dir = tempfile.mkdtemp(prefix="mcp-s3-aws-")
+        self.config = os.path.join(self.dir, "config")
+        with open(self.config, "w") as f:
+            f.write("[default]\nregion = us-east-1\noutput = json\n"
+                    "s3 =\n  addressing_style = path\n")
+        self.env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "HOME": self.dir, "AWS_CONFIG_FILE": self.config,
+            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.dir, "no-credentials"),
+            "AWS_ACCESS_KEY_ID": access_key or ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": secret_key or SECRET_KEY,
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": "",
+        }
+
+    def run(self, args, timeout=120, check_rc=True, stdin=b""):
+        """(exit code, stdout bytes, stderr text); raises on a non-zero exit when check_rc."""
+        try:
+            p = subprocess.run([AWSCLI, "--endpoint-url", self.endpoint] + list(args), input=stdin,
+                               capture_output=True, env=self.env, timeout=timeout, cwd=self.dir)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError("aws %s did not finish within %ss" % (" ".join(args[:3]), timeout))
+        err = p.stderr.decode("utf-8", "replace")
+        if check_rc and p.returncode != 0:
+            raise AssertionError("aws %s: exit %d: %s" % (" ".join(a[:80] for a in args[:6]), p.returncode, err[-400:]))
+        return p.returncode, p.stdout, err
+
+    def json(self, args, **kw):
+        rc, out, err = self.run(list(args) + ["--output", "json"], **kw)
+        return json.loads(out.decode("utf-8")) if out.strip() else {}
+
+    def mb(self, bucket):
+        self.run(["s3", "mb", "s3://" + bucket])
+        return bucket
+
+    def rb(self, bucket):
+        """Removes a bucket and everything in it (best effort)."""
+        self.run(["s3", "rb", "--force", "s3://" + bucket], check_rc=False)
+
+    def put(self, bucket, key, body, content_type=None, metadata=None):
+        path = os.path.join(self.dir, "body-%d" % threading.get_ident())
+        with open(path, "wb") as f:
+            f.write(body)
+        args = ["s3api", "put-object", "--bucket", bucket, "--key", key, "--body", path]
+        if content_type:
+            args += ["--content-type", content_type]
+        if metadata:
+            args += ["--metadata", json.dumps(metadata)]
+        try:
+            return self.json(args)
+        finally:
+            os.unlink(path)
+
+    def get(self, bucket, key):
+        """The object's bytes, or None when it does not exist (404/NoSuchKey)."""
+        path = os.path.join(self.dir, "get-%d" % threading.get_ident())
+        rc, out, err = self.run(["s3api", "get-object", "--bucket", bucket, "--key", key, path], check_rc=False)
+        try:
+            if rc != 0:
+                if "NoSuchKey" in err or "404" in err or "Not Found" in err:
+                    return None
+                raise AssertionError("aws get-object %s/%r: exit %d: %s" % (bucket, key[:80], rc, err[-300:]))
+            with open(path, "rb") as f:
+                return f.read()
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+
+    def head(self, bucket, key):
+        """head-object as a dict, or None when the object does not exist."""
+        rc, out, err = self.run(["s3api", "head-object", "--bucket", bucket, "--key", key, "--output", "json"],
+                                check_rc=False)
+        if rc != 0:
+            if "404" in err or "Not Found" in err or "NoSuchKey" in err:
+                return None
+            raise AssertionError("aws head-object %s/%r: exit %d: %s" % (bucket, key[:80], rc, err[-300:]))
+        return json.loads(out.decode("utf-8"))
+
+    def keys(self, bucket, prefix=""):
+        """Every key under prefix (list-objects-v2, all pages)."""
+        d = self.json(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix])
+        return sorted((o["Key"] for o in d.get("Contents") or []), key=lambda k: k.encode())
+
+    def close(self):
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parallel(fn, items, workers=8):
+    """[fn(x) for x in items], run on a few threads (awscli starts slowly)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(fn, items))
+
+
+def read_jsonl(path):
+    """The JSON lines of a file (audit log); raises on a line that is not JSON."""
+    out = []
+    with open(path, "rb") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line.decode("utf-8")))
+            except ValueError as e:
+                raise AssertionError("%s line %d is not JSON (%s): %r" % (path, n, e, line[:200]))
+    return out
+
+
+def json_lines(text):
+    """The lines of text (stderr) that parse as JSON objects."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                v = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(v, dict):
+                out.append(v)
+    return out
+
+
+def start_fails(env, timeout=WAIT):
+    """Starts the server with env (stdin open); asserts it stops by itself with a
+    non-zero status and nothing on stdout; returns (exit code, stderr)."""
+    s = Server(env)
+    try:
+        try:
+            rc = s.wait_exit(timeout)
+        except TimeoutError:
+            raise AssertionError("the server is still running (it should refuse to start)")
+    finally:
+        s.kill()
+    check(rc != 0, "exit status 0 (the start should fail); stderr %r" % s.stderr[:300])
+    check(not s.raw, "wrote to stdout while refusing to start: %r" % s.stdout_text[:200])
+    return rc, s.stderr
