@@ -19,7 +19,7 @@
 #define CONFIG_EINVAL	-1	/* a setting is invalid; see the message */
 #define CONFIG_ENOMEM	-2
 
-#define CONFIG_MAX_CONNS	1	/* several connections arrive later */
+#define CONFIG_MAX_CONNS	16	/* the primary and 15 more */
 #define CONFIG_NAME_BYTES	64
 #define CONFIG_REGION_BYTES	32
 #define CONFIG_HOST_BYTES	256
@@ -44,6 +44,9 @@ struct config_conn {
 	char	*secret_key;		/* secret: wiped by config_free */
 	char	*session_token;		/* secret: wiped by config_free */
 	int64_t	 timeout_ms;		/* S3_TIMEOUT */
+	char	*presign_base;		/* presign endpoint, no slash; NULL */
+	char	*ca_bundle;		/* this connection's CA file; NULL */
+	const char *creds_from;		/* where the keys come from, shown */
 };
 
 /* The most one call moves when MCP_S3_EXT_SIZELIMIT=false: memory. */
@@ -65,7 +68,6 @@ struct config {
 	int			 audit;		/* MCP_S3_EXT_AUDIT */
 	char			*audit_file;	/* MCP_S3_AUDIT_FILE; NULL: stderr */
 	int			 logging;	/* MCP_S3_EXT_LOGGING */
-	char			*presign_base;	/* S3_PRESIGN_ENDPOINT */
 };
 
 /* Reads one variable; NULL when unset.  getenv() fits via config_getenv. */
@@ -85,6 +87,13 @@ void	config_free(struct config *);
 int	config_parse_size(const char *, uint64_t *);
 int	config_parse_bool(const char *, int *);
 int	config_parse_duration_ms(const char *, int64_t *);
+
+/*
+ * S3_ADDITIONAL_CONNECTIONS: a JSON object, name -> {region, endpoint,
+ * access_key_id, secret_access_key, session_token, profile,
+ * use_path_style, presign_endpoint, timeout, ca_bundle}.  Connections
+ * follow the primary in the order written.
+ */
 
 /* Looks a connection up by name; "" or NULL gives the default. */
 const struct config_conn *config_conn_find(const struct config *,

@@ -22,8 +22,9 @@
  *	- a bucket that is not S3_MIN_BUCKET_BYTES..S3_MAX_BUCKET_BYTES bytes
  *	  of A-Z a-z 0-9 . _ -;
  *	- a prefix longer than S3_MAX_KEY_BYTES;
- *	- a bare entry that holds "://" (a URL that is not s3://, which would
- *	  otherwise be taken as a literal prefix and never match);
+ *	- a bare entry that holds "://" or starts with "s3:" (a URL that is
+ *	  not s3:// or is mistyped, which would otherwise be taken as a
+ *	  literal prefix and never match);
  *	- a prefix that no key policy_key() accepts could start with: one
  *	  that starts with '/', holds '\\' or "//", or has a "." or ".."
  *	  segment followed by '/' (such a rule would silently do nothing);
@@ -203,8 +204,9 @@ int	policy_key(const struct policy_rules *, struct slice bucket,
 	    struct slice key, struct policy_decision *);
 /*
  * Classifies a listing: POLICY_LIST_ALL, _FILTER or _NONE (never an
- * error; a NULL rules pointer gives NONE).  With NONE the decision says
- * why, for the PolicyDenied result.
+ * error; a NULL rules pointer gives NONE).  The decision's allow is 0
+ * only for NONE, and then says why, for the PolicyDenied result; FILTER
+ * is tagged POLICY_TAG_FILTERED and names a rule that hides keys.
  */
 int	policy_list(const struct policy_rules *, struct slice bucket,
 	    struct slice prefix, struct policy_decision *);

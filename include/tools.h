@@ -23,7 +23,9 @@ struct audit;
 
 struct tools {
 	const struct config	*cfg;
-	struct tls_anchors	*anchors;
+	struct tls_anchors	*anchors;	/* system or AWS_CA_BUNDLE */
+	struct tls_anchors	*own_anchors[CONFIG_MAX_CONNS]; /* ca_bundle */
+	const struct tls_anchors *conn_anchors[CONFIG_MAX_CONNS];
 	struct audit		*audit;		/* NULL: no audit */
 	int			 audit_failed;	/* said once on stderr */
 	struct s3_client	 clients[CONFIG_MAX_CONNS];

@@ -264,7 +264,8 @@ PRESIGN_HEAD
 "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
 "\"connections\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
 "\"properties\":{\"name\":" STR ",\"region\":" STR ",\"endpoint\":" STR
-",\"path_style\":{\"type\":\"boolean\"},\"default\":{\"type\":\"boolean\"}},"
+",\"path_style\":{\"type\":\"boolean\"},\"default\":{\"type\":\"boolean\"},"
+"\"credentials\":" STR ",\"presign_endpoint\":" STR "},"
 "\"required\":[\"name\",\"region\"]}},"
 "\"default_connection\":" STR ",\"count\":" INT "},"
 "\"required\":[\"connections\",\"default_connection\",\"count\"]},"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "json.h"
 #include "limits.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ const struct config_setting config_settings[] = {
 	{ "S3_USE_PATH_STYLE", "false", "path-style addressing (http://host/bucket/key); automatic for IP and localhost endpoints" },
 	{ "S3_TIMEOUT", "30s", "connect and read deadline: 500ms, 45s, 2m, 1h or seconds" },
 	{ "S3_CONNECTION_NAME", "default", "name of the connection" },
+	{ "S3_ADDITIONAL_CONNECTIONS", "-", "JSON object of more connections (see docs/configuration.md)" },
 	{ "MCP_S3_MAX_GET_SIZE", "10MB", "hard limit of bytes one s3_get_object call returns" },
 	{ "MCP_S3_READ_SIZE", "64KiB", "default window of s3_get_object (at most MCP_S3_MAX_GET_SIZE)" },
 	{ "MCP_S3_TEXT_FORMAT", "compact", "text blocks of results: compact (for models) or json" },
@@ -277,6 +279,18 @@ bad:
 	return CONFIG_EINVAL;
 }
 
+/* The AWS endpoint of the connection's region. */
+static void
+aws_host(struct config_conn *c)
+{
+	char region[CONFIG_REGION_BYTES];
+
+	memcpy(region, c->region, sizeof(region));
+	c->tls = 1;
+	c->port = 443;
+	snprintf(c->host, sizeof(c->host), "s3.%s.amazonaws.com", region);
+}
+
 static int
 valid_region(const char *r)
 {
@@ -307,6 +321,28 @@ load_size(config_get_fn fn, void *arg, const char *name, uint64_t def,
 		    "10MB", name, v);
 		return CONFIG_EINVAL;
 	}
+	return 0;
+}
+
+/* A presign endpoint: validated like an endpoint, kept without '/'. */
+static int
+set_presign(struct config_conn *c, const char *var, const char *v, char *err,
+    size_t errlen)
+{
+	struct config_conn tmp;
+	size_t n;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = parse_endpoint(&tmp, var, v, err, errlen);
+	free(tmp.endpoint);
+	if (rc != 0)
+		return rc;
+	if ((c->presign_base = xstrdup(v)) == NULL)
+		return CONFIG_ENOMEM;
+	n = strlen(c->presign_base);
+	if (n > 0 && c->presign_base[n - 1] == '/')
+		c->presign_base[n - 1] = '\0';
 	return 0;
 }
 
@@ -365,12 +401,8 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 		if ((rc = parse_endpoint(c, "S3_ENDPOINT", v, err,
 		    errlen)) != 0)
 			return rc;
-	} else {
-		c->tls = 1;
-		c->port = 443;
-		snprintf(c->host, sizeof(c->host), "s3.%s.amazonaws.com",
-		    c->region);
-	}
+	} else
+		aws_host(c);
 
 	if ((v = get(fn, arg, "S3_USE_PATH_STYLE")) != NULL) {
 		if (config_parse_bool(v, &c->path_style) != 0) {
@@ -409,6 +441,7 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 		return CONFIG_EINVAL;
 	}
+	c->creds_from = ak != NULL ? "environment" : "none";
 	if (ak != NULL && ((c->access_key = xstrdup(ak)) == NULL ||
 	    (c->secret_key = xstrdup(sk)) == NULL))
 		return CONFIG_ENOMEM;
@@ -481,6 +514,268 @@ load_audit(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	return 0;
 }
 
+#define ADD_VAR		"S3_ADDITIONAL_CONNECTIONS"
+#define ADD_TOKENS	4096
+
+static const char *const add_fields[] = {
+	"region", "endpoint", "access_key_id", "secret_access_key",
+	"session_token", "profile", "use_path_style", "presign_endpoint",
+	"timeout", "ca_bundle", NULL
+};
+
+/* A string member of a connection object, decoded; NULL when absent. */
+static int
+add_string(const struct json *j, int obj, const char *field, struct buf *out,
+    const char *name, int *present, char *err, size_t errlen)
+{
+	int v;
+
+	buf_reset(out);
+	*present = 0;
+	if ((v = json_find(j, obj, field)) < 0)
+		return 0;
+	if (json_type(j, v) != JSON_STRING || json_decode(j, v, out) != 0 ||
+	    memchr(out->p, '\0', out->n) != NULL) {
+		seterr(err, errlen, ADD_VAR ": connection \"%s\": %s must be a "
+		    "string", name, field);
+		return CONFIG_EINVAL;
+	}
+	*present = out->n > 0;
+	return 0;
+}
+
+static int
+load_one(struct config *cfg, const struct json *j, int key, char *err,
+    size_t errlen)
+{
+	struct config_conn *c = &cfg->conns[cfg->nconns];
+	const struct config_conn *primary = &cfg->conns[0];
+	struct buf name, v, ak;
+	const char *const *f;
+	int obj = key + 1, m, have, rc = CONFIG_EINVAL, sk_have, ak_have;
+	size_t i;
+
+	buf_init(&name, CONFIG_NAME_BYTES - 1);
+	buf_init(&v, 8192);
+	buf_init(&ak, 256);
+	if (json_decode(j, key, &name) != 0 || name.n == 0) {
+		seterr(err, errlen, ADD_VAR ": connection names are 1 to %d "
+		    "bytes", CONFIG_NAME_BYTES - 1);
+		goto out;
+	}
+	for (i = 0; i < name.n; i++)
+		if (!isalnum((unsigned char)name.p[i]) && name.p[i] != '-' &&
+		    name.p[i] != '_' && name.p[i] != '.') {
+			seterr(err, errlen, ADD_VAR ": connection name \"%.63s\": "
+			    "use letters, digits, '.', '-' and '_'", name.p);
+			goto out;
+		}
+	if (config_conn_find(cfg, name.p, name.n) != NULL) {
+		seterr(err, errlen, ADD_VAR ": connection \"%s\" is already "
+		    "the name of the primary connection (S3_CONNECTION_NAME)",
+		    name.p);
+		goto out;
+	}
+	if (json_type(j, obj) != JSON_OBJECT) {
+		seterr(err, errlen, ADD_VAR ": connection \"%s\" must be an "
+		    "object", name.p);
+		goto out;
+	}
+	for (m = json_child(j, obj); m >= 0; m = json_next(j, m)) {
+		for (f = add_fields; *f != NULL; f++)
+			if (json_streq(j, m, *f))
+				break;
+		if (*f == NULL) {
+			struct slice raw = json_raw(j, m);
+
+			seterr(err, errlen, ADD_VAR ": connection \"%s\": "
+			    "unknown field %.*s; known: region, endpoint, "
+			    "access_key_id, secret_access_key, session_token, "
+			    "profile, use_path_style, presign_endpoint, timeout, "
+			    "ca_bundle", name.p, (int)(raw.n > 40 ? 40 : raw.n),
+			    raw.p);
+			goto out;
+		}
+	}
+	memcpy(c->name, name.p, name.n);
+	c->name[name.n] = '\0';
+	cfg->nconns++;
+
+	/* Region: the connection's, else the primary's (AWS_REGION). */
+	if ((rc = add_string(j, obj, "region", &v, c->name, &have, err,
+	    errlen)) != 0)
+		goto out;
+	if (have && !valid_region(v.p)) {
+		seterr(err, errlen, ADD_VAR ": connection \"%s\": invalid region "
+		    "\"%.40s\"", c->name, v.p);
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	snprintf(c->region, sizeof(c->region), "%s", have ? v.p :
+	    primary->region);
+
+	if ((rc = add_string(j, obj, "endpoint", &v, c->name, &have, err,
+	    errlen)) != 0)
+		goto out;
+	if (have) {
+		char var[96];
+
+		snprintf(var, sizeof(var), ADD_VAR " (connection \"%s\": "
+		    "endpoint)", c->name);
+		if ((rc = parse_endpoint(c, var, v.p, err, errlen)) != 0)
+			goto out;
+	} else
+		aws_host(c);
+
+	m = json_find(j, obj, "use_path_style");
+	if (m >= 0) {
+		if (json_bool(j, m, &c->path_style) != 0) {
+			seterr(err, errlen, ADD_VAR ": connection \"%s\": "
+			    "use_path_style must be true or false", c->name);
+			rc = CONFIG_EINVAL;
+			goto out;
+		}
+		c->path_style_set = 1;
+	}
+	if (!c->path_style_set && is_ip_or_localhost(c->host))
+		c->path_style = 1;
+
+	c->timeout_ms = primary->timeout_ms;
+	m = json_find(j, obj, "timeout");
+	if (m >= 0) {
+		int64_t secs;
+
+		buf_reset(&v);
+		if (json_type(j, m) == JSON_NUMBER) {
+			if (json_int64(j, m, &secs) != 0 || secs <= 0 ||
+			    secs > 86400)
+				goto badtimeout;
+			c->timeout_ms = secs * 1000;
+		} else if (json_type(j, m) != JSON_STRING ||
+		    json_decode(j, m, &v) != 0 ||
+		    config_parse_duration_ms(v.p ? v.p : "", &c->timeout_ms) != 0 ||
+		    c->timeout_ms <= 0)
+			goto badtimeout;
+	}
+
+	if ((rc = add_string(j, obj, "presign_endpoint", &v, c->name, &have,
+	    err, errlen)) != 0)
+		goto out;
+	if (have && (rc = set_presign(c, ADD_VAR " presign_endpoint", v.p, err,
+	    errlen)) != 0)
+		goto out;
+	if ((rc = add_string(j, obj, "ca_bundle", &v, c->name, &have, err,
+	    errlen)) != 0)
+		goto out;
+	if (have && (c->ca_bundle = xstrdup(v.p)) == NULL) {
+		rc = CONFIG_ENOMEM;
+		goto out;
+	}
+	if ((rc = add_string(j, obj, "profile", &v, c->name, &have, err,
+	    errlen)) != 0)
+		goto out;
+	if (have) {
+		/* Not silently ignored: the credential chain is not here yet. */
+		seterr(err, errlen, ADD_VAR ": connection \"%s\": profile is "
+		    "not supported yet; give access_key_id and "
+		    "secret_access_key", c->name);
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+
+	if ((rc = add_string(j, obj, "access_key_id", &ak, c->name, &ak_have,
+	    err, errlen)) != 0 ||
+	    (rc = add_string(j, obj, "secret_access_key", &v, c->name,
+	    &sk_have, err, errlen)) != 0)
+		goto out;
+	if (ak_have != sk_have) {
+		seterr(err, errlen, ADD_VAR ": connection \"%s\": %s without "
+		    "%s; give both or neither", c->name, ak_have ?
+		    "access_key_id" : "secret_access_key", ak_have ?
+		    "secret_access_key" : "access_key_id");
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	if (ak_have) {
+		c->creds_from = "connection";
+		if ((c->access_key = xstrdup(ak.p)) == NULL ||
+		    (c->secret_key = xstrdup(v.p)) == NULL) {
+			rc = CONFIG_ENOMEM;
+			goto out;
+		}
+		if ((rc = add_string(j, obj, "session_token", &v, c->name,
+		    &have, err, errlen)) != 0)
+			goto out;
+		if (have && (c->session_token = xstrdup(v.p)) == NULL) {
+			rc = CONFIG_ENOMEM;
+			goto out;
+		}
+	} else if (primary->access_key != NULL) {
+		/* As with the SDKs: keys from the environment serve it too. */
+		c->creds_from = "environment";
+		if ((c->access_key = xstrdup(primary->access_key)) == NULL ||
+		    (c->secret_key = xstrdup(primary->secret_key)) == NULL ||
+		    (primary->session_token != NULL && (c->session_token =
+		    xstrdup(primary->session_token)) == NULL)) {
+			rc = CONFIG_ENOMEM;
+			goto out;
+		}
+	} else
+		c->creds_from = "none";
+	rc = 0;
+	goto out;
+badtimeout:
+	seterr(err, errlen, ADD_VAR ": connection \"%s\": timeout must be a "
+	    "positive number of seconds or a duration such as \"45s\" (at "
+	    "most 24h)", c->name);
+	rc = CONFIG_EINVAL;
+out:
+	buf_free(&name);
+	buf_free(&v);
+	buf_free(&ak);
+	return rc;
+}
+
+static int
+load_additional(struct config *cfg, config_get_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct json_tok *tok;
+	struct json j;
+	const char *v;
+	int rc, k;
+
+	if ((v = get(fn, arg, ADD_VAR)) == NULL)
+		return 0;
+	if ((tok = calloc(ADD_TOKENS, sizeof(*tok))) == NULL)
+		return CONFIG_ENOMEM;
+	rc = json_parse(&j, v, strlen(v), tok, ADD_TOKENS);
+	if (rc < 0) {
+		seterr(err, errlen, ADD_VAR ": not valid JSON: %s",
+		    json_strerror(rc));
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	if (json_type(&j, 0) != JSON_OBJECT) {
+		seterr(err, errlen, ADD_VAR ": must be a JSON object of "
+		    "connection name -> settings");
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	if ((size_t)json_size(&j, 0) > CONFIG_MAX_CONNS - 1) {
+		seterr(err, errlen, ADD_VAR ": at most %d connections",
+		    CONFIG_MAX_CONNS - 1);
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	rc = 0;
+	for (k = json_child(&j, 0); k >= 0 && rc == 0; k = json_next(&j, k))
+		rc = load_one(cfg, &j, k, err, errlen);
+out:
+	free(tok);
+	return rc;
+}
+
 /* see config.h */
 int
 config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
@@ -542,25 +837,13 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 		cfg->line_limit = MAX_LINE_BYTES;
 
 	if ((rc = load_rules(cfg, fn, arg, err, errlen)) != 0 ||
-	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0)
+	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0 ||
+	    (rc = load_additional(cfg, fn, arg, err, errlen)) != 0)
 		goto fail;
-	if ((v = get(fn, arg, "S3_PRESIGN_ENDPOINT")) != NULL) {
-		struct config_conn tmp;
-
-		memset(&tmp, 0, sizeof(tmp));
-		rc = parse_endpoint(&tmp, "S3_PRESIGN_ENDPOINT", v, err,
-		    errlen);
-		free(tmp.endpoint);
-		if (rc != 0)
-			goto fail;
-		if ((cfg->presign_base = xstrdup(v)) == NULL) {
-			rc = CONFIG_ENOMEM;
-			goto fail;
-		}
-		/* Kept without its trailing slash: a path is appended. */
-		if (cfg->presign_base[strlen(cfg->presign_base) - 1] == '/')
-			cfg->presign_base[strlen(cfg->presign_base) - 1] = '\0';
-	}
+	if ((v = get(fn, arg, "S3_PRESIGN_ENDPOINT")) != NULL &&
+	    (rc = set_presign(&cfg->conns[0], "S3_PRESIGN_ENDPOINT", v, err,
+	    errlen)) != 0)
+		goto fail;
 
 	cfg->text_format = CONFIG_TEXT_COMPACT;
 	if ((v = get(fn, arg, "MCP_S3_TEXT_FORMAT")) != NULL) {
@@ -610,6 +893,10 @@ config_free(struct config *cfg)
 	for (i = 0; i < CONFIG_MAX_CONNS; i++) {
 		free(cfg->conns[i].endpoint);
 		cfg->conns[i].endpoint = NULL;
+		free(cfg->conns[i].presign_base);
+		cfg->conns[i].presign_base = NULL;
+		free(cfg->conns[i].ca_bundle);
+		cfg->conns[i].ca_bundle = NULL;
 		free_secret(&cfg->conns[i].access_key);
 		free_secret(&cfg->conns[i].secret_key);
 		free_secret(&cfg->conns[i].session_token);
@@ -618,8 +905,6 @@ config_free(struct config *cfg)
 	cfg->ca_bundle = NULL;
 	free(cfg->audit_file);
 	cfg->audit_file = NULL;
-	free(cfg->presign_base);
-	cfg->presign_base = NULL;
 	policy_free(&cfg->rules);
 	cfg->nconns = 0;
 }

@@ -692,9 +692,13 @@ parse_rule(struct parse *ps, struct policy_rule *rule)
 			return parse_error(ps, "the bucket is not 3-63 bytes of "
 			    "A-Z a-z 0-9 . _ -");
 	} else {
+		/* A mistyped URL would be a literal prefix matching nothing. */
 		if (contains(e, "://"))
 			return parse_error(ps, "only s3://bucket/prefix URLs "
 			    "or bare prefixes are understood");
+		if (e.n >= 3 && slice_ieq((struct slice){ e.p, 3 }, "s3:"))
+			return parse_error(ps, "looks like a mistyped URL; "
+			    "write s3://bucket/prefix");
 		p = e;
 	}
 	if (p.n > S3_MAX_KEY_BYTES)

@@ -697,11 +697,14 @@ tool_list_connections(struct call *c)
 			jsonw_kstr(&sw, "endpoint", k->endpoint);
 		jsonw_kbool(&sw, "path_style", k->path_style);
 		jsonw_kbool(&sw, "default", i == cfg->default_conn);
+		jsonw_kstr(&sw, "credentials", k->creds_from);
+		if (k->presign_base != NULL)
+			jsonw_kstr(&sw, "presign_endpoint", k->presign_base);
 		jsonw_end_object(&sw);
-		buf_addf(&c->text, "%s%s  region %s  %s  %s-style\n", k->name,
-		    i == cfg->default_conn ? " (default)" : "", k->region,
-		    k->endpoint ? k->endpoint : "AWS", k->path_style ?
-		    "path" : "virtual-hosted");
+		buf_addf(&c->text, "%s%s  region %s  %s  %s-style  credentials: "
+		    "%s\n", k->name, i == cfg->default_conn ? " (default)" : "",
+		    k->region, k->endpoint ? k->endpoint : "AWS", k->path_style ?
+		    "path" : "virtual-hosted", k->creds_from);
 	}
 	jsonw_end_array(&sw);
 	jsonw_kstr(&sw, "default_connection",
@@ -1427,7 +1430,7 @@ tool_presign_url(struct call *c)
 	buf_init(&url, 0);
 	now = time(NULL);
 	rc = s3_presign(c->client, method, b, k, expires, now,
-	    c->t->cfg->presign_base, &url, &err);
+	    c->conn->presign_base, &url, &err);
 	if (rc != 0) {
 		s3_fail(c, rc, &err);
 		goto out;
@@ -1626,7 +1629,7 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
 	for (i = 0; i < cfg->nconns; i++)
-		need_tls |= cfg->conns[i].tls;
+		need_tls |= cfg->conns[i].tls && cfg->conns[i].ca_bundle == NULL;
 	if (need_tls) {
 		rc = tls_anchors_load(&t->anchors, cfg->ca_bundle);
 		if (rc != 0) {
@@ -1638,12 +1641,28 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 			return -1;
 		}
 	}
+	/* A connection with its own ca_bundle trusts only that. */
+	for (i = 0; i < cfg->nconns; i++) {
+		t->conn_anchors[i] = t->anchors;
+		if (!cfg->conns[i].tls || cfg->conns[i].ca_bundle == NULL)
+			continue;
+		rc = tls_anchors_load(&t->own_anchors[i],
+		    cfg->conns[i].ca_bundle);
+		if (rc != 0) {
+			snprintf(err, errlen, "S3_ADDITIONAL_CONNECTIONS: "
+			    "connection \"%s\": cannot load ca_bundle %s: %s",
+			    cfg->conns[i].name, cfg->conns[i].ca_bundle,
+			    tls_strerror(rc));
+			return -1;
+		}
+		t->conn_anchors[i] = t->own_anchors[i];
+	}
 	if (cfg->audit && audit_open(&t->audit, cfg->audit_file, err,
 	    errlen) != 0)
 		return -1;
 	for (i = 0; i < cfg->nconns; i++) {
 		if (s3_client_init(&t->clients[i], &cfg->conns[i],
-		    t->anchors) != 0) {
+		    t->conn_anchors[i]) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -1661,6 +1680,10 @@ tools_free(struct tools *t)
 		s3_client_free(&t->clients[i]);
 	tls_anchors_free(t->anchors);
 	t->anchors = NULL;
+	for (i = 0; i < CONFIG_MAX_CONNS; i++) {
+		tls_anchors_free(t->own_anchors[i]);
+		t->own_anchors[i] = NULL;
+	}
 	if (t->audit != NULL)
 		audit_close(t->audit);
 	t->audit = NULL;

@@ -227,7 +227,7 @@ test_security_values(void)
 	CHECK(cfg.max_put_size == CONFIG_HARD_MAX_BYTES);
 	CHECK(cfg.max_get_size == CONFIG_HARD_MAX_BYTES);
 	CHECK(cfg.audit == 1 && strcmp(cfg.audit_file, "/tmp/audit.log") == 0);
-	CHECK(strcmp(cfg.presign_base, "https://public.example:9000") == 0);
+	CHECK(strcmp(cfg.conns[0].presign_base, "https://public.example:9000") == 0);
 	CHECK(policy_active(&cfg.rules));
 	config_free(&cfg);
 
@@ -235,6 +235,83 @@ test_security_values(void)
 	CHECK(cfg.max_put_size == 1024);
 	/* The line limit never drops below the fixed floor. */
 	CHECK(cfg.line_limit == MAX_LINE_BYTES);
+	config_free(&cfg);
+}
+
+static void
+test_additional(void)
+{
+	static const struct {
+		const char	*json;
+		int		 ok;
+		const char	*errword;
+	} t[] = {
+		{ "{}", 1, NULL },
+		{ "[]", 0, "JSON object" },
+		{ "{", 0, "not valid JSON" },
+		{ "{\"a\":{},\"a\":{}}", 0, "not valid JSON" },
+		{ "{\"default\":{}}", 0, "primary" },
+		{ "{\"b\":{\"colour\":\"red\"}}", 0, "unknown field \"colour\"" },
+		{ "{\"b\":{\"region\":5}}", 0, "region must be a string" },
+		{ "{\"b\":{\"region\":\"EU\"}}", 0, "invalid region" },
+		{ "{\"b\":{\"endpoint\":\"ftp://x\"}}", 0, "endpoint" },
+		{ "{\"b\":{\"use_path_style\":\"yes\"}}", 0, "use_path_style" },
+		{ "{\"b\":{\"timeout\":0}}", 0, "timeout" },
+		{ "{\"b\":{\"timeout\":\"2m\"}}", 1, NULL },
+		{ "{\"b\":{\"access_key_id\":\"A\"}}", 0, "secret_access_key" },
+		{ "{\"b\":{\"profile\":\"p\"}}", 0, "profile" },
+		{ "{\"b c\":{}}", 0, "connection name" },
+		{ "{\"b\":[]}", 0, "must be an object" },
+	};
+	const char *kv[3] = { NULL, "AWS_REGION=eu-west-1", NULL };
+	struct env e;
+	struct config cfg;
+	char err[512], var[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		snprintf(var, sizeof(var), "S3_ADDITIONAL_CONNECTIONS=%s",
+		    t[i].json);
+		kv[0] = var;
+		memcpy(e.kv, kv, sizeof(kv));
+		rc = config_load(&cfg, envget, &e, err, sizeof(err));
+		CHECKF((rc == 0) == t[i].ok, t[i].json);
+		if (rc == 0)
+			config_free(&cfg);
+		else {
+			CHECKF(strstr(err, "S3_ADDITIONAL_CONNECTIONS") != NULL,
+			    err);
+			CHECKF(strstr(err, t[i].errword) != NULL, err);
+		}
+	}
+
+	/* Order, inheritance and per-connection settings. */
+	memset(&e, 0, sizeof(e));
+	e.kv[0] = "AWS_REGION=eu-west-1";
+	e.kv[1] = "AWS_ACCESS_KEY_ID=ENVKEY";
+	e.kv[2] = "AWS_SECRET_ACCESS_KEY=ENVSECRET";
+	e.kv[3] = "S3_ADDITIONAL_CONNECTIONS={\"zeta\":{\"endpoint\":"
+	    "\"http://127.0.0.1:9000\",\"access_key_id\":\"K\","
+	    "\"secret_access_key\":\"S\",\"timeout\":5},\"alpha\":{"
+	    "\"region\":\"us-west-2\",\"presign_endpoint\":"
+	    "\"https://pub.example/\"}}";
+	CHECK(config_load(&cfg, envget, &e, err, sizeof(err)) == 0);
+	CHECK(cfg.nconns == 3);
+	CHECK(strcmp(cfg.conns[1].name, "zeta") == 0);
+	CHECK(strcmp(cfg.conns[2].name, "alpha") == 0);
+	CHECK(strcmp(cfg.conns[1].region, "eu-west-1") == 0);
+	CHECK(cfg.conns[1].path_style == 1 && cfg.conns[1].port == 9000);
+	CHECK(cfg.conns[1].timeout_ms == 5000);
+	CHECK(strcmp(cfg.conns[1].access_key, "K") == 0);
+	CHECK(strcmp(cfg.conns[1].creds_from, "connection") == 0);
+	CHECK(strcmp(cfg.conns[2].host, "s3.us-west-2.amazonaws.com") == 0);
+	CHECK(strcmp(cfg.conns[2].access_key, "ENVKEY") == 0);
+	CHECK(strcmp(cfg.conns[2].creds_from, "environment") == 0);
+	CHECK(strcmp(cfg.conns[2].presign_base, "https://pub.example") == 0);
+	CHECK(config_conn_find(&cfg, "alpha", 5) == &cfg.conns[2]);
+	CHECK(config_conn_find(&cfg, NULL, 0) == &cfg.conns[0]);
 	config_free(&cfg);
 }
 
@@ -247,5 +324,6 @@ main(void)
 	test_loads();
 	test_values();
 	test_security_values();
+	test_additional();
 	return unit_done("test_config");
 }

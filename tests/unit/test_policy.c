@@ -133,7 +133,12 @@ test_parse(void)
 		/* URLs that are not s3:// */
 		{ "https://bk1/x", NULL, NULL, 0, POLICY_EINVAL, "s3://",
 		    0, 0, 0, 0 },
-		{ NULL, "s3:/bk1/x", NULL, 0, 0, NULL, 1, 0, 1, 0 },
+		{ NULL, "s3:/bk1/x", NULL, 0, POLICY_EINVAL, "mistyped URL",
+		    0, 0, 0, 0 },
+		{ NULL, "S3:bk1", NULL, 0, POLICY_EINVAL, "mistyped", 0, 0, 0,
+		    0 },
+		{ NULL, "s3", NULL, 0, 0, NULL, 1, 0, 1, 0 },
+		{ NULL, "xs3:/", NULL, 0, 0, NULL, 1, 0, 1, 0 },
 		{ NULL, "x://y", NULL, 0, POLICY_EINVAL, "understood",
 		    0, 0, 0, 0 },
 
