@@ -179,6 +179,35 @@ def input_arriving_during_a_call_does_not_corrupt_it():
         p.close()
 
 
+@S.test
+def connections_fail_on_their_own():
+    import json as _json
+    p = Peer("stall")
+    try:
+        extra = {"slow": {"endpoint": p.endpoint(), "timeout": 1},
+                 "fine": {"endpoint": "http://127.0.0.1:%d" % closed_port_num()}}
+        with Server(base_env({"S3_TIMEOUT": "10s", "S3_ADDITIONAL_CONNECTIONS": _json.dumps(extra)})) as s:
+            s.initialize()
+            r = s.call("s3_list_connections", {})
+            eq([c["name"] for c in r["structuredContent"]["connections"]], ["default", "slow", "fine"],
+               "connection order")
+            t0 = time.monotonic()
+            error_text(s.call("s3_list_buckets", {"connection": "slow"}, timeout=15), "Timeout", "slow")
+            check(time.monotonic() - t0 < 8, "the slow connection used its own 1 s timeout")
+            error_text(s.call("s3_list_buckets", {"connection": "fine"}), "NetworkError", "fine")
+            error_text(s.call("s3_list_buckets", {"connection": "nope"}), "ConnectionNotFound", "nope")
+    finally:
+        p.close()
+
+
+def closed_port_num():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 if __name__ == "__main__":
     if not binary_ready():
         sys.exit(S.fail_all("build/mcp-s3 is missing"))
