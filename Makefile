@@ -48,7 +48,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 .SECONDARY:
 
 .PHONY: FORCE all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
-	fuzz-replay fuzz demo bench clean size cross dist test-cross test-release
+	fuzz-replay fuzz demo bench clean size cross dist test-cross
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
 ifeq ($(TARGET),x86_64)
@@ -104,8 +104,10 @@ FORCE:
 $(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
 	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS) \
 	  -Wl,-Map=$(O)/mcp-s3.map
-	@if [ -n "$(QEMU)" ]; then printf '#!/bin/sh\n# mcp-s3 for $(TARGET), run by qemu-user (for the test suites)\nexec %s "$$(dirname "$$0")/mcp-s3" "$$@"\n' \
-	  "$$(command -v $(QEMU) || echo $(QEMU))" > $(O)/mcp-s3.qemu && chmod +x $(O)/mcp-s3.qemu; fi
+# For the test suites (MCP_S3_BIN): the ARM binary run by qemu-user.
+$(O)/mcp-s3.qemu: $(O)/mcp-s3
+	@printf '#!/bin/sh\n# mcp-s3 for $(TARGET), run by qemu-user (for the test suites)\nexec %s "$$(dirname "$$0")/mcp-s3" "$$@"\n' \
+	  "$$(command -v $(QEMU) || echo $(QEMU))" > $@.tmp && chmod +x $@.tmp && mv -f $@.tmp $@
 # Replaced by rename, so a copy that is running is never in the way.
 build/mcp-s3: $(O)/mcp-s3
 	cp $< $@.tmp && mv -f $@.tmp $@
@@ -162,7 +164,7 @@ cross: deps-cross
 # ARM binaries and their unit tests, for the qemu suites of tests/run.sh.
 test-cross: deps-cross
 	@set -e; for t in $(filter-out x86_64,$(TARGETS)); do \
-	  $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3 unit-cross; done
+	  $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3.qemu unit-cross; done
 
 # Fails when a binary reaches SIZE_LIMIT; the table goes to stdout
 # (docs/size.md records it).

@@ -44,7 +44,9 @@
 
 /*
  * One property of the profile named section (already stripped of
- * "profile ").  Return nonzero to stop with PROFILE_EABORT.
+ * "profile "); key and value are empty for the section header itself,
+ * so that a profile without properties is still seen.  Return nonzero
+ * to stop with PROFILE_EABORT.
  */
 typedef int	(*profile_fn)(void *arg, struct slice section, struct slice key,
 		    struct slice value);

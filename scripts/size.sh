@@ -4,7 +4,7 @@
 # the link map the Makefile writes beside each binary (build/TARGET/mcp-s3.map,
 # every input section kept after --gc-sections, with its object of origin).
 # Only sections that take room in the file count (.text, .rodata, .data...;
-# not .bss).  "other" is the compiler runtime (libgcc, crtbegin/crtend) and
+# not .bss).  "libgcc, crt" is the compiler runtime (libgcc, crtbegin/crtend) and
 # linker-made bytes; the rest of the file is ELF headers and alignment.
 # Prints a Markdown table; exits 1 when a binary reaches LIMIT bytes.
 set -eu
@@ -14,7 +14,7 @@ kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", b ? 100 * a / b : 0 }'; }
 
 status=0
-printf '| target | file bytes | KB | BearSSL | musl libc | mcp-s3 (src/) | other | headers, padding |\n'
+printf '| target | file bytes | KB | BearSSL | musl libc | mcp-s3 (src/) | libgcc, crt | headers, padding |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
 for t in "$@"; do
 	bin=build/$t/mcp-s3 map=build/$t/mcp-s3.map

@@ -115,6 +115,12 @@ profile_parse(const char *text, size_t n, int kind, profile_fn fn, void *arg,
 				goto syntax;
 			in_profile = section_name(key, kind, &sect);
 			after_property = 0;
+			value.p = key.p;
+			value.n = 0;
+			key.n = 0;
+			if (in_profile && fn != NULL &&
+			    fn(arg, sect, key, value) != 0)
+				return PROFILE_EABORT;
 			continue;
 		}
 		eq = memchr(line.p, '=', line.n);
@@ -176,6 +182,8 @@ load_property(void *arg, struct slice sect, struct slice key,
 	if (!slice_eq(sect, c->name))
 		return 0;
 	c->p->found |= c->flag;
+	if (key.n == 0)
+		return 0;
 	for (k = 0; k < PROFILE_NKEYS; k++)
 		if (slice_ieq(key, key_names[k]))
 			break;

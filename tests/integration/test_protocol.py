@@ -10,8 +10,8 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcptest import (LATEST, READ_TOOLS, SECRET_KEY, VERSIONS, Server, Suite,  # noqa: E402
-                     base_env, binary_ready, check, eq, run_cli, short)
+from mcptest import (ALL_TOOLS, LATEST, READONLY_TOOLS, SECRET_KEY, VERSIONS, Server, Suite,  # noqa: E402
+                     WRITE_TOOLS, base_env, binary_ready, check, eq, run_cli, short)
 
 S = Suite("test_protocol.py")
 MAX_LINE = 16 * 1024 * 1024
@@ -94,9 +94,10 @@ def ids_are_echoed_exactly():
 # --- tools/list --------------------------------------------------------------
 @S.test
 def tools_list_has_exactly_the_read_tools():
+    """Read-only mode (the default): the read tools and s3_presign_url (GET only)."""
     with started() as s:
         tools = s.result("tools/list")["tools"]
-        eq([t.get("name") for t in tools], READ_TOOLS, "tool names in order")
+        eq([t.get("name") for t in tools], READONLY_TOOLS, "tool names in order")
         for t in tools:
             n = t["name"]
             for f in ("title", "description"):
@@ -119,21 +120,85 @@ def tools_list_has_exactly_the_read_tools():
 
 
 @S.test
-def tools_list_input_schemas_match_the_contract():
-    want = {
-        "s3_list_buckets": ({"connection"}, set()),
-        "s3_list_objects": ({"bucket", "prefix", "delimiter", "max_keys", "continuation_token",
-                             "start_after", "connection"}, {"bucket"}),
-        "s3_get_object": ({"bucket", "key", "offset", "length", "connection"}, {"bucket", "key"}),
-        "s3_get_object_metadata": ({"bucket", "key", "connection"}, {"bucket", "key"}),
-        "s3_list_connections": (set(), set()),
-    }
-    with started() as s:
+def tools_list_with_writes_has_all_nine_in_order():
+    for v in ("false", "FALSE", "0"):
+        with started(MCP_S3_EXT_READONLY=v) as s:
+            tools = s.result("tools/list")["tools"]
+            eq([t.get("name") for t in tools], ALL_TOOLS, "tool names in order with MCP_S3_EXT_READONLY=%s" % v)
+    with started(MCP_S3_EXT_READONLY="false") as s:
         for t in s.result("tools/list")["tools"]:
-            props, req = want[t["name"]]
-            sch = t["inputSchema"]
-            eq(set(sch.get("properties", {})), props, "%s properties" % t["name"])
-            eq(set(sch.get("required", [])), req, "%s required" % t["name"])
+            n = t["name"]
+            for f in ("title", "description"):
+                check(isinstance(t.get(f), str) and t[f].strip(), "%s: %s missing or empty" % (n, f))
+            sch = t.get("inputSchema") or {}
+            eq(sch.get("additionalProperties"), False, "%s inputSchema.additionalProperties" % n)
+            for pn, p in sch.get("properties", {}).items():
+                check(isinstance(p, dict) and isinstance(p.get("description"), str) and p["description"].strip(),
+                      "%s: property %s has no description" % (n, pn))
+            check(isinstance(t.get("outputSchema"), dict) and t["outputSchema"].get("type") == "object",
+                  "%s: outputSchema missing/not object" % n)
+            ann = t.get("annotations") or {}
+            if n in WRITE_TOOLS:
+                eq((ann.get("destructiveHint"), ann.get("idempotentHint")), (True, True),
+                   "%s (destructiveHint, idempotentHint)" % n)
+                check(ann.get("readOnlyHint") is not True, "%s claims readOnlyHint" % n)
+            elif n == "s3_presign_url":
+                eq((ann.get("readOnlyHint"), ann.get("destructiveHint")), (False, True),
+                   "s3_presign_url (readOnlyHint, destructiveHint) with writes enabled")
+            else:
+                eq((ann.get("readOnlyHint"), ann.get("idempotentHint"), ann.get("openWorldHint")), (True, True, True),
+                   "%s annotations" % n)
+
+
+SCHEMAS = {
+    "s3_list_buckets": ({"connection"}, set()),
+    "s3_list_objects": ({"bucket", "prefix", "delimiter", "max_keys", "continuation_token",
+                         "start_after", "connection"}, {"bucket"}),
+    "s3_get_object": ({"bucket", "key", "offset", "length", "connection"}, {"bucket", "key"}),
+    "s3_get_object_metadata": ({"bucket", "key", "connection"}, {"bucket", "key"}),
+    "s3_put_object": ({"bucket", "key", "content", "is_base64", "content_type", "metadata", "if_none_match",
+                       "connection"}, {"bucket", "key", "content"}),
+    "s3_delete_object": ({"bucket", "key", "version_id", "connection"}, {"bucket", "key"}),
+    "s3_copy_object": ({"source_bucket", "source_key", "dest_bucket", "dest_key", "metadata", "content_type",
+                        "connection"}, {"source_bucket", "source_key", "dest_bucket", "dest_key"}),
+    "s3_presign_url": ({"bucket", "key", "method", "expires_in", "connection"}, {"bucket", "key"}),
+    "s3_list_connections": (set(), set()),
+}
+
+
+@S.test
+def tools_list_input_schemas_match_the_contract():
+    for settings in ({}, {"MCP_S3_EXT_READONLY": "false"}):
+        with started(**settings) as s:
+            for t in s.result("tools/list")["tools"]:
+                props, req = SCHEMAS[t["name"]]
+                sch = t["inputSchema"]
+                eq(set(sch.get("properties", {})), props, "%s properties" % t["name"])
+                eq(set(sch.get("required", [])), req, "%s required" % t["name"])
+            pr = [t for t in s.result("tools/list")["tools"] if t["name"] == "s3_presign_url"][0]
+            ex = pr["inputSchema"]["properties"]["expires_in"]
+            eq((ex.get("minimum"), ex.get("maximum")), (1, 604800), "expires_in bounds")
+
+
+@S.test
+def read_only_mode_refuses_writes_without_network():
+    with started() as s:
+        for tool, a in (("s3_put_object", {"bucket": "bkt", "key": "k", "content": "x"}),
+                        ("s3_delete_object", {"bucket": "bkt", "key": "k"}),
+                        ("s3_copy_object", {"source_bucket": "bkt", "source_key": "k", "dest_bucket": "bkt",
+                                            "dest_key": "k2"}),
+                        ("s3_presign_url", {"bucket": "bkt", "key": "k", "method": "put"})):
+            r = s.call(tool, a)
+            check(r.get("isError") is True, "%s in read-only mode: %s" % (tool, short(r)))
+            t = r["content"][0]["text"]
+            check(t.startswith("ReadOnly") and "MCP_S3_EXT_READONLY=false" in t,
+                  "%s in read-only mode: %r" % (tool, t[:200]))
+        # presigning needs no network: a GET URL for the closed port
+        r = s.call("s3_presign_url", {"bucket": "bkt", "key": "k"})
+        check(not r.get("isError"), "presign GET offline: %s" % short(r))
+        url = r["structuredContent"]["url"]
+        check(url.startswith(s.env["S3_ENDPOINT"] + "/bkt/k?"), "presigned URL %r" % url[:100])
+        check(SECRET_KEY not in json.dumps(r), "the secret in a presigned URL")
 
 
 # --- malformed input ---------------------------------------------------------

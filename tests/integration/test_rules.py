@@ -174,6 +174,37 @@ def listing_hides_denied_keys():
 
 
 @S.test
+def listing_with_odd_delimiters_leaks_nothing():
+    """Whatever the delimiter, no key and no common prefix that lies wholly in
+    denied space comes back (a common prefix is shown only when it can lead to
+    an allowed key)."""
+    s = started(MCP_S3_DENIED_PREFIXES="secret/")
+    try:
+        for d in ("x", "t", "s", "e", "/", ".", "sub", "cret/", "b", "y"):
+            for prefix in ("", "se", "secret"):
+                keys, prefixes, _ = list_keys(s, RB, delimiter=d, prefix=prefix)
+                leak = [k for k in keys + prefixes if k.startswith("secret/")]
+                check(not leak, "delimiter %r prefix %r: denied entries listed: %s" % (d, prefix, leak))
+    finally:
+        s.close()
+    s = started(MCP_S3_ALLOWED_PREFIXES="public/sub/")
+    try:
+        keys, prefixes, _ = list_keys(s, RB, delimiter="/")
+        eq((keys, prefixes), ([], ["public/"]), "root with / under allowed public/sub/")
+        keys, prefixes, _ = list_keys(s, RB, delimiter="/", prefix="public/")
+        eq((keys, prefixes), ([], ["public/sub/"]), "public/ with / under allowed public/sub/")
+        for d in ("x", "t", ".", "b"):
+            keys, prefixes, _ = list_keys(s, RB, delimiter=d)
+            for k in keys:
+                check(k.startswith("public/sub/"), "delimiter %r: key outside the allowed prefix: %r" % (d, k))
+            for pr in prefixes:
+                check(pr.startswith("public/sub/") or "public/sub/".startswith(pr),
+                      "delimiter %r: common prefix %r cannot lead to an allowed key" % (d, pr))
+    finally:
+        s.close()
+
+
+@S.test
 def bucket_scoped_denied_rule():
     s = started(MCP_S3_DENIED_PREFIXES="s3://%s/secret/" % RB)
     try:

@@ -224,6 +224,25 @@ def put_metadata_invalid_is_refused():
 
 
 @S.test
+def put_content_type_with_control_characters_is_refused_by_name():
+    """A content type is sent as a header: CR/LF (header injection) or other
+    control characters must be refused as an InvalidArgument that names
+    content_type (docs/tools.md: "the text names it"), and nothing written."""
+    p = pfx("ctinj")
+    bad = []
+    for i, ct in enumerate(["text/plain\r\nx-amz-meta-evil: 1", "text/plain\nX-Injected: 1", "text/\x01plain"]):
+        for tool, a in (("s3_put_object", {"bucket": WB, "key": p + "%d.txt" % i, "content": "x", "content_type": ct}),
+                        ("s3_copy_object", {"source_bucket": WB, "source_key": p + "src.txt", "dest_bucket": WB,
+                                            "dest_key": p + "c%d.txt" % i, "content_type": ct})):
+            r = call(tool, a)
+            t = text_of(r) if r.get("content") else ""
+            if not (r.get("isError") and t.startswith("InvalidArgument") and "content_type" in t):
+                bad.append("%s content_type=%r: %s" % (tool, ct, short(r, 200)))
+    eq(AWS.keys(WB, p), [], "objects written with a malformed content type")
+    check(not bad, "; ".join(bad))
+
+
+@S.test
 def put_if_none_match():
     k = pfx("inm") + "once.txt"
     put(k, "first", if_none_match=True)
@@ -461,6 +480,20 @@ def presign_get_fetched_with_curl():
         code, got = curl([url])
         eq(code, 200, "curl GET of the presigned URL")
         eq(got, body, "bytes fetched with the presigned URL")
+
+
+@S.test
+def presign_hostile_keys_fetched_with_curl():
+    p = pfx("pshostile")
+    keys = [p + k for k in HOSTILE] + [long_key(p + "long/")]
+    parallel(lambda k: AWS.put(WB, k, ("presigned <%s>" % k).encode()), keys)
+    bad = []
+    for k in keys:
+        _, sc = presign(WB, k)
+        code, got = curl(["--path-as-is", sc["url"]])
+        if (code, got) != (200, ("presigned <%s>" % k).encode()):
+            bad.append("%r: HTTP %d %r" % (k[:50], code, got[:80]))
+    check(not bad, "; ".join(bad))
 
 
 @S.test
