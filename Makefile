@@ -108,9 +108,15 @@ $(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
 $(O)/mcp-s3.qemu: $(O)/mcp-s3
 	@printf '#!/bin/sh\n# mcp-s3 for $(TARGET), run by qemu-user (for the test suites)\nexec %s "$$(dirname "$$0")/mcp-s3" "$$@"\n' \
 	  "$$(command -v $(QEMU) || echo $(QEMU))" > $@.tmp && chmod +x $@.tmp && mv -f $@.tmp $@
-# Replaced by rename, so a copy that is running is never in the way.
+# Replaced by rename, so a copy that is running is never in the way.  It
+# is always the x86_64 binary, whatever TARGET says.
+ifeq ($(TARGET),x86_64)
 build/mcp-s3: $(O)/mcp-s3
 	cp $< $@.tmp && mv -f $@.tmp $@
+else
+build/mcp-s3: FORCE
+	$(MAKE) TARGET=x86_64 build/mcp-s3
+endif
 
 # --- unit tests, plain and sanitized -------------------------------------
 define host_flavour

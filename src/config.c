@@ -831,10 +831,15 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 		rc = CONFIG_EINVAL;
 		goto fail;
 	}
-	/* A put carries its content in one line, base64 at worst. */
-	cfg->line_limit = (size_t)(cfg->max_put_size / 3 * 4 + 1024 * 1024);
-	if (cfg->line_limit < MAX_LINE_BYTES)
-		cfg->line_limit = MAX_LINE_BYTES;
+	/*
+	 * With writes, a put carries its content in one line, base64 at
+	 * worst; read-only, no message needs more than the fixed limit.
+	 */
+	cfg->line_limit = MAX_LINE_BYTES;
+	if (!cfg->readonly && cfg->max_put_size / 3 * 4 + 1024 * 1024 >
+	    MAX_LINE_BYTES)
+		cfg->line_limit = (size_t)(cfg->max_put_size / 3 * 4 +
+		    1024 * 1024);
 
 	if ((rc = load_rules(cfg, fn, arg, err, errlen)) != 0 ||
 	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0 ||

@@ -1374,9 +1374,11 @@ keys:
 			rc = static_keys(c, p.v[PROFILE_ACCESS_KEY],
 			    p.v[PROFILE_SECRET_KEY],
 			    p.v[PROFILE_SESSION_TOKEN], "profile:", &base);
+			/* Names are cut to fit; the source is for display. */
 			if (rc == 0)
 				snprintf(base.source, sizeof(base.source),
-				    "profile:%s", names[depth]);
+				    "profile:%.*s", (int)(sizeof(base.source) - 9),
+				    names[depth]);
 			if (rc != 0)
 				goto out;
 			break;

@@ -18,6 +18,11 @@
 #define MCP_S3_VERSION	"dev"
 #endif
 
+/* What a response becomes when it cannot be written. */
+#define INTERNAL_ERROR	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":" \
+	"{\"code\":-32603,\"message\":\"Internal error: the answer could " \
+	"not be written\"}}"
+
 /* Only 2025-03-26 has JSON-RPC batches. */
 #define BATCH_VERSION	"2025-03-26"
 /* Tokens of a cancellation notice scanned while a call runs. */
@@ -98,8 +103,16 @@ begin_response(struct mcp *m, struct jsonw *w, struct slice id)
 }
 
 static int
-end_message(struct mcp *m)
+end_message(struct mcp *m, struct jsonw *w)
 {
+	/*
+	 * A writer that failed has cut its output back: put a fixed error
+	 * in its place rather than an empty line or a dangling comma.
+	 */
+	if (jsonw_error(w) != 0) {
+		jsonw_init(w, &m->wr.out);
+		jsonw_raw(w, INTERNAL_ERROR, sizeof(INTERNAL_ERROR) - 1);
+	}
 	if (m->in_batch)
 		return 0;
 	return jsonrpc_writer_end(&m->wr);
@@ -117,7 +130,7 @@ send_error(struct mcp *m, struct slice id, int code, const char *msg)
 	jsonw_kstr(&w, "message", msg);
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
-	return end_message(m);
+	return end_message(m, &w);
 }
 
 static const char *
@@ -173,7 +186,7 @@ do_initialize(struct mcp *m, const struct json *j, struct slice id,
 	jsonw_kstr(&w, "instructions", instructions);
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
-	return end_message(m);
+	return end_message(m, &w);
 }
 
 static int
@@ -207,7 +220,7 @@ do_tools_list(struct mcp *m, const struct json *j, struct slice id,
 	jsonw_end_array(&w);
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
-	return end_message(m);
+	return end_message(m, &w);
 }
 
 static int
@@ -230,9 +243,10 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	if (name.n >= 2)
 		e = catalog_find(name.p + 1, name.n - 2);
 	if (e == NULL || !json_streq(j, nt, e->name)) {
+		/* Quoted as sent, cut on a character so it stays UTF-8. */
 		snprintf(msg, sizeof(msg), "Invalid params: unknown tool %.*s; "
-		    "see tools/list", (int)(name.n > 80 ? 80 : name.n),
-		    name.p);
+		    "see tools/list", (int)utf8_boundary(name.p, name.n > 80 ?
+		    80 : name.n), name.p);
 		return send_error(m, id, JSONRPC_INVALID_PARAMS, msg);
 	}
 	args = json_find(j, params, "arguments");
@@ -258,7 +272,7 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 		return 0;
 	}
 	jsonw_end_object(&w);
-	return end_message(m);
+	return end_message(m, &w);
 }
 
 /*
@@ -285,15 +299,12 @@ handle(struct mcp *m, const struct json *j, int t)
 			    "Invalid Request: id must be a string or a number");
 	}
 	mt = json_find(j, t, "method");
-	if (!json_streq(j, json_find(j, t, "jsonrpc"), "2.0")) {
-		if (idt < 0 && mt < 0)
-			return 0;
-		return send_error(m, id, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: jsonrpc must be \"2.0\"");
-	}
 	if (mt < 0 && idt >= 0 && (json_find(j, t, "result") >= 0 ||
 	    json_find(j, t, "error") >= 0))
 		return 0;	/* a response; we send no requests */
+	if (!json_streq(j, json_find(j, t, "jsonrpc"), "2.0"))
+		return send_error(m, id, JSONRPC_INVALID_REQUEST,
+		    "Invalid Request: jsonrpc must be \"2.0\"");
 	if (json_type(j, mt) != JSON_STRING)
 		return send_error(m, id, JSONRPC_INVALID_REQUEST,
 		    "Invalid Request: method must be a string");
@@ -318,7 +329,7 @@ handle(struct mcp *m, const struct json *j, int t)
 		jsonw_begin_object(&w);
 		jsonw_end_object(&w);
 		jsonw_end_object(&w);
-		return end_message(m);
+		return end_message(m, &w);
 	}
 	if (json_streq(j, mt, "initialize"))
 		return do_initialize(m, j, id, params);

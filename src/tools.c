@@ -150,6 +150,24 @@ arg(const struct call *c, enum argid id)
 	return s;
 }
 
+/* Replaces every byte that does not start a valid character with '?'. */
+static void
+utf8_scrub(char *p, size_t n)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		for (len = 1; len <= 4 && i + len <= n; len++)
+			if (utf8_valid(p + i, len))
+				break;
+		if (len > 4 || i + len > n) {
+			p[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
 /* Writes an isError result: "<code>: <message>". */
 static void
 write_error(struct call *c, const char *code, const char *fmt, ...)
@@ -172,18 +190,21 @@ write_error(struct call *c, const char *code, const char *fmt, ...)
 	snprintf(c->code, sizeof(c->code), "%.63s", code);
 	buf_adds(&msg, code);
 	buf_adds(&msg, ": ");
-	buf_adds(&msg, tmp);
+	/* A message cut to fit must not end inside a character. */
+	buf_add(&msg, tmp, utf8_boundary(tmp, strlen(tmp)));
 
 	jsonw_begin_object(c->w);
 	jsonw_key(c->w, "content");
 	jsonw_begin_array(c->w);
 	jsonw_begin_object(c->w);
 	jsonw_kstr(c->w, "type", "text");
-	/* Messages quote keys; a key that is not UTF-8 cannot be here. */
-	if (utf8_valid(msg.p, msg.n))
-		jsonw_kstring(c->w, "text", msg.p, msg.n);
-	else
-		jsonw_kstr(c->w, "text", code);
+	/*
+	 * Arguments are valid UTF-8; should a quoted piece still be cut
+	 * inside a character, its bytes become '?' so the text survives.
+	 */
+	if (!utf8_valid(msg.p, msg.n))
+		utf8_scrub(msg.p, msg.n);
+	jsonw_kstring(c->w, "text", msg.p, msg.n);
 	jsonw_end_object(c->w);
 	jsonw_end_array(c->w);
 	jsonw_kbool(c->w, "isError", 1);
@@ -340,8 +361,9 @@ parse_args(struct call *c, const struct json *j, int obj)
 			buf_init(&names, 0);
 			list_taken(&names, takes);
 			write_error(c, "InvalidArgument", "unknown argument "
-			    "%.*s; %s takes %s", (int)(raw.n > 80 ? 80 : raw.n),
-			    raw.p, c->e->name, names.p);
+			    "%.*s; %s takes %s", (int)utf8_boundary(raw.p,
+			    raw.n > 80 ? 80 : raw.n), raw.p, c->e->name,
+			    names.p);
 			buf_free(&names);
 			return -1;
 		}
@@ -390,7 +412,8 @@ parse_args(struct call *c, const struct json *j, int obj)
 				    (long long)d->min, (long long)d->max);
 				return -1;
 			}
-			if (memchr(c->a.str[i].p, '\0', c->a.str[i].n)) {
+			if (c->a.str[i].n > 0 &&
+			    memchr(c->a.str[i].p, '\0', c->a.str[i].n)) {
 				write_error(c, "InvalidArgument", "%s must not "
 				    "contain a NUL character", d->name);
 				return -1;
@@ -415,6 +438,19 @@ parse_args(struct call *c, const struct json *j, int obj)
 			    argdefs[i].name, c->a.str[i].p);
 			return -1;
 		}
+	}
+	/* Sent as a header: printable ASCII only, and said so by name. */
+	if (c->a.have & BIT(A_CONTENT_TYPE)) {
+		struct slice ct = arg(c, A_CONTENT_TYPE);
+
+		for (i = 0; i < ct.n; i++)
+			if ((unsigned char)ct.p[i] < 0x20 ||
+			    (unsigned char)ct.p[i] > 0x7e) {
+				write_error(c, "InvalidArgument", "content_type "
+				    "must be printable ASCII, such as "
+				    "text/csv; charset=utf-8");
+				return -1;
+			}
 	}
 	if ((c->a.have & BIT(A_METHOD)) &&
 	    !slice_ieq(arg(c, A_METHOD), "GET") &&

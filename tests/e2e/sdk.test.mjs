@@ -11,7 +11,9 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import Ajv from "ajv";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,8 +24,12 @@ const AK = process.env.RGW_ACCESS_KEY || "MCPS3TESTACCESSKEY01";
 const SK = process.env.RGW_SECRET_KEY || "mcp-s3-test-secret-key-0123456789abcdef";
 const WAIT_MS = 30000; // the bound of every call
 const NAME = "sdk.test.mjs";
-const READ_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
-  "s3_get_object_metadata", "s3_list_connections"];
+// tools/list in read-only mode (the default), and with MCP_S3_EXT_READONLY=false
+const READONLY_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+  "s3_get_object_metadata", "s3_presign_url", "s3_list_connections"];
+const ALL_TOOLS = ["s3_list_buckets", "s3_list_objects", "s3_get_object",
+  "s3_get_object_metadata", "s3_put_object", "s3_delete_object", "s3_copy_object",
+  "s3_presign_url", "s3_list_connections"];
 
 let passed = 0, failed = 0;
 function finish() {
@@ -77,9 +83,9 @@ test("initialize through the SDK", async () => {
   assert.ok(S.client.getServerCapabilities()?.tools, "capabilities.tools");
 });
 
-test("tools/list: the five read tools, schemas compile with ajv", async () => {
+test("tools/list: the read tools and s3_presign_url, schemas compile with ajv", async () => {
   const { tools } = await S.client.listTools(undefined, { timeout: WAIT_MS });
-  assert.deepEqual(tools.map((t) => t.name), READ_TOOLS);
+  assert.deepEqual(tools.map((t) => t.name), READONLY_TOOLS);
   for (const t of tools) {
     assert.equal(t.annotations?.readOnlyHint, true, `${t.name} readOnlyHint`);
     assert.ok(t.outputSchema, `${t.name} outputSchema`);
@@ -95,6 +101,7 @@ test("outputSchemas are strict enough to catch a broken result", async () => {
     s3_get_object: { bucket: "b", key: "k", size: -1 },
     s3_get_object_metadata: { bucket: "b" },
     s3_list_connections: { connections: [{}] },
+    s3_presign_url: { bucket: "b", key: "k", url: 5 },
   };
   for (const [tool, sc] of Object.entries(broken)) {
     assert.equal(validators.get(tool)(sc), false, `${tool}: outputSchema accepts ${JSON.stringify(sc)}`);
@@ -222,6 +229,74 @@ test("json text format through the SDK", async () => {
   } finally {
     await c.client.close();
   }
+});
+
+// awscli v2 for the bucket the write test works in (nothing inherited: no CA bundle, profile)
+function awscli(args) {
+  const home = mkdtempSync(path.join(os.tmpdir(), "sdk-aws-"));
+  writeFileSync(path.join(home, "config"), "[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n");
+  try {
+    return execFileSync("/usr/bin/aws", ["--endpoint-url", EP, ...args], {
+      timeout: 120000, stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8", AWS_CONFIG_FILE: path.join(home, "config"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"), AWS_ACCESS_KEY_ID: AK, AWS_SECRET_ACCESS_KEY: SK,
+        AWS_DEFAULT_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "" },
+    });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test("writes enabled: nine tools in order; put, copy, presign, delete match their outputSchemas", async () => {
+  const bucket = `mcp-sdk-${process.pid}-${Date.now() % 100000}`;
+  awscli(["s3", "mb", `s3://${bucket}`]);
+  const c = await connect({ MCP_S3_EXT_READONLY: "false" });
+  try {
+    const { tools } = await c.client.listTools(undefined, { timeout: WAIT_MS });
+    assert.deepEqual(tools.map((t) => t.name), ALL_TOOLS);
+    for (const t of tools) {
+      ajv.compile(t.inputSchema);
+      validators.set(t.name, ajv.compile(t.outputSchema));
+      const ann = t.annotations || {};
+      if (["s3_put_object", "s3_delete_object", "s3_copy_object"].includes(t.name)) {
+        assert.equal(ann.destructiveHint, true, `${t.name} destructiveHint`);
+        assert.notEqual(ann.readOnlyHint, true, `${t.name} readOnlyHint`);
+      }
+    }
+    const put = checkSchema("s3_put_object", await call("s3_put_object",
+      { bucket, key: "dir/hello.txt", content: "hi from the SDK ✓", metadata: { via: "sdk" } }, c.client));
+    assert.equal(put.size, Buffer.byteLength("hi from the SDK ✓"));
+    const got = await call("s3_get_object", { bucket, key: "dir/hello.txt" }, c.client);
+    checkSchema("s3_get_object", got);
+    assert.equal(got.content[1].text, "hi from the SDK ✓");
+    const cp = checkSchema("s3_copy_object", await call("s3_copy_object",
+      { source_bucket: bucket, source_key: "dir/hello.txt", dest_bucket: bucket, dest_key: "dir/copy.txt" }, c.client));
+    assert.equal(cp.dest_key, "dir/copy.txt");
+    const head = JSON.parse(awscli(["s3api", "head-object", "--bucket", bucket, "--key", "dir/copy.txt", "--output", "json"]).toString());
+    assert.deepEqual(head.Metadata, { via: "sdk" });
+    const ps = checkSchema("s3_presign_url", await call("s3_presign_url", { bucket, key: "dir/copy.txt", method: "put" }, c.client));
+    assert.equal(ps.method, "PUT");
+    assert.ok(ps.url.startsWith(`${EP}/${bucket}/dir/copy.txt?`) && !ps.url.includes(SK), ps.url);
+    assert.match(ps.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    for (const key of ["dir/hello.txt", "dir/copy.txt"]) {
+      const del = checkSchema("s3_delete_object", await call("s3_delete_object", { bucket, key }, c.client));
+      assert.equal(del.deleted, true);
+    }
+    const left = awscli(["s3api", "list-objects-v2", "--bucket", bucket, "--output", "json"]).toString();
+    assert.ok(!left.includes("dir/"), `objects left: ${left}`);
+    assert.ok(!c.stderr().includes(SK), "secret on stderr");
+  } finally {
+    await c.client.close();
+    try { awscli(["s3", "rb", "--force", `s3://${bucket}`]); } catch { /* best effort */ }
+  }
+});
+
+test("read-only mode: a write tool gives ReadOnly through the SDK", async () => {
+  const r = await call("s3_put_object", { bucket: "mcp-test", key: "never.txt", content: "x" });
+  assert.equal(r.isError, true);
+  assert.ok(r.content[0].text.startsWith("ReadOnly") && r.content[0].text.includes("MCP_S3_EXT_READONLY=false"), r.content[0].text);
+  const ps = checkSchema("s3_presign_url", await call("s3_presign_url", { bucket: "mcp-test", key: "hello.txt" }));
+  assert.equal(ps.method, "GET");
 });
 
 test("close: the server exits", async () => {

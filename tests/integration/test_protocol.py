@@ -294,7 +294,9 @@ def tools_call_bad_params():
 
 @S.test
 def over_long_line_is_refused_and_next_line_answered():
-    with started() as s:
+    # The line limit is 16 MiB, or more when MCP_S3_MAX_PUT_SIZE needs it
+    # (docs/configuration.md); 1 MiB puts keep it at 16 MiB.
+    with started(MCP_S3_MAX_PUT_SIZE="1MiB") as s:
         pad = b"x" * (MAX_LINE + 1024)
         line = b'{"jsonrpc":"2.0","id":99,"method":"ping","params":{"pad":"' + pad + b'"}}\n'
         s.send_raw(line, timeout=60)
@@ -307,6 +309,32 @@ def over_long_line_is_refused_and_next_line_answered():
         s.send_raw(line, timeout=60)
         s.wait(lambda m: isinstance(m, dict) and "error" in m, timeout=60, what="an error for the 2nd over-long line")
         ping_ok(s, "second over-long line")
+
+
+@S.test
+def line_limit_grows_with_the_put_size():
+    """With writes enabled and MCP_S3_MAX_PUT_SIZE=15MiB, a put of 15 MiB in
+    base64 (20 MiB) must fit on one line, so a 17 MiB line is served and a
+    40 MiB one refused. Read-only, the limit stays 16 MiB."""
+    with started(MCP_S3_MAX_PUT_SIZE="15MiB", MCP_S3_EXT_READONLY="false") as s:
+        pad = "z" * (17 * 1024 * 1024)
+        r = s.request("ping", {"_meta": {"pad": pad}}, timeout=60)
+        eq(r.get("result"), {}, "ping on a 17 MiB line with MCP_S3_MAX_PUT_SIZE=15MiB")
+        line = b'{"jsonrpc":"2.0","id":98,"method":"ping","params":{"pad":"' + b"x" * (40 * 1024 * 1024) + b'"}}\n'
+        s.send_raw(line, timeout=60)
+        r = s.wait(lambda m: isinstance(m, dict) and "error" in m, timeout=60, what="an error for a 40 MiB line")
+        check(r.get("id") in (None, 98), "over-long line error id: %r" % r.get("id"))
+        ping_ok(s, "after the 40 MiB line")
+
+
+@S.test
+def line_limit_stays_fixed_when_read_only():
+    with started(MCP_S3_MAX_PUT_SIZE="15MiB") as s:
+        line = b'{"jsonrpc":"2.0","id":97,"method":"ping","params":{"pad":"' + b"x" * (17 * 1024 * 1024) + b'"}}\n'
+        s.send_raw(line, timeout=60)
+        r = s.wait(lambda m: isinstance(m, dict) and "error" in m, timeout=60, what="an error for a 17 MiB line")
+        eq(r["error"].get("code"), -32700, "code for a 17 MiB line, read-only")
+        ping_ok(s, "after the 17 MiB line")
 
 
 @S.test

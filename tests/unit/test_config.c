@@ -206,7 +206,8 @@ test_values(void)
 	CHECK(cfg.max_put_size == 104857600);
 	CHECK(cfg.audit == 0 && cfg.logging == 0);
 	CHECK(!policy_active(&cfg.rules));
-	CHECK(cfg.line_limit >= 104857600 / 3 * 4);
+	/* Read-only: no put, so the fixed line limit. */
+	CHECK(cfg.line_limit == MAX_LINE_BYTES);
 	config_free(&cfg);
 }
 
@@ -229,6 +230,9 @@ test_security_values(void)
 	CHECK(cfg.audit == 1 && strcmp(cfg.audit_file, "/tmp/audit.log") == 0);
 	CHECK(strcmp(cfg.conns[0].presign_base, "https://public.example:9000") == 0);
 	CHECK(policy_active(&cfg.rules));
+	/* Writes and no size limit: room for a 1 GiB put in base64. */
+	CHECK(cfg.line_limit == (size_t)(CONFIG_HARD_MAX_BYTES / 3 * 4 +
+	    1024 * 1024));
 	config_free(&cfg);
 
 	CHECK(config_load(&cfg, envget, &small, err, sizeof(err)) == 0);
