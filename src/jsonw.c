@@ -202,20 +202,26 @@ escape_chars(struct jsonw *w, const char *s, size_t n)
 	o = b->p + b->n;
 	for (i = 0; i < n; i++) {
 		run = i;
-		/* Plain bytes, eight at a time, then one by one. */
-		while (i < n) {
-			if (n - i >= 8) {
-				uint64_t x;
+		/*
+		 * Plain bytes, eight at a time; a word that holds a special
+		 * byte is then walked byte by byte, which finds one in it.
+		 */
+		for (;;) {
+			uint64_t x;
 
-				memcpy(&x, u + i, 8);
-				if (special8(x) == 0) {
-					i += 8;
-					continue;
-				}
-			}
-			if (special[u[i]])
+			if (n - i < 8) {
+				while (i < n && !special[u[i]])
+					i++;
 				break;
-			i++;
+			}
+			memcpy(&x, u + i, 8);
+			if (special8(x) == 0) {
+				i += 8;
+				continue;
+			}
+			while (!special[u[i]])
+				i++;
+			break;
 		}
 		memcpy(o, s + run, i - run);
 		o += i - run;

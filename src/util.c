@@ -434,13 +434,13 @@ int
 utf8_valid(const char *str, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)str;
-	unsigned char		 lo, hi;
 	size_t			 i = 0;
-	int			 len, k;
+	unsigned		 c, c1;
 
 	while (i < n) {
-		/* Runs of ASCII, eight bytes at a time: most text is ASCII. */
-		if (s[i] < 0x80) {
+		c = s[i];
+		if (c < 0x80) {
+			/* Runs of ASCII, eight bytes at a time. */
 			uint64_t	 w;
 
 			while (n - i >= 8) {
@@ -453,16 +453,33 @@ utf8_valid(const char *str, size_t n)
 				i++;
 			continue;
 		}
-		if ((len = utf8_lead(s[i], &lo, &hi)) == 0)
-			return 0;
-		if ((size_t)len > n - i)
-			return 0;
-		if (len > 1 && (s[i + 1] < lo || s[i + 1] > hi))
-			return 0;
-		for (k = 2; k < len; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
+		/*
+		 * Each length tested inline: the second byte's range rules
+		 * out overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4).
+		 */
+		if (c >= 0xc2 && c <= 0xdf) {
+			if (n - i < 2 || (s[i + 1] & 0xc0) != 0x80)
 				return 0;
-		i += (size_t)len;
+			i += 2;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			if (n - i < 3)
+				return 0;
+			c1 = s[i + 1];
+			if ((c1 & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
+			    (c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f))
+				return 0;
+			i += 3;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			if (n - i < 4)
+				return 0;
+			c1 = s[i + 1];
+			if ((c1 & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
+			    (s[i + 3] & 0xc0) != 0x80 ||
+			    (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+				return 0;
+			i += 4;
+		} else
+			return 0;
 	}
 	return 1;
 }
