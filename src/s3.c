@@ -227,6 +227,25 @@ s3_failure(struct reply *r, struct s3_error *err)
 	return S3_ERESPONSE;
 }
 
+/*
+ * Whether bucket goes in the host name: not with path style, and not for
+ * names that cannot be one (dots break TLS host names; '_' and upper case
+ * are not DNS).
+ */
+static int
+virtual_hosted(const struct config_conn *k, struct slice bucket)
+{
+	size_t i;
+
+	if (k->path_style)
+		return 0;
+	for (i = 0; i < bucket.n; i++)
+		if (bucket.p[i] == '.' || bucket.p[i] == '_' ||
+		    isupper((unsigned char)bucket.p[i]))
+			return 0;
+	return 1;
+}
+
 /* The part of a request s3.c varies; the rest is derived. */
 struct s3_req {
 	const char		*method;
@@ -277,14 +296,7 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	buf_init(&target, 0);
 	buf_init(&auth, 0);
 
-	/* A bucket with dots breaks TLS host names; upper case, DNS. */
-	vhost = q->bucket.n > 0 && !k->path_style;
-	if (vhost) {
-		for (i = 0; i < q->bucket.n; i++)
-			if (q->bucket.p[i] == '.' || q->bucket.p[i] == '_' ||
-			    isupper((unsigned char)q->bucket.p[i]))
-				vhost = 0;
-	}
+	vhost = q->bucket.n > 0 && virtual_hosted(k, q->bucket);
 	if (vhost) {
 		buf_add(&host, q->bucket.p, q->bucket.n);
 		buf_addc(&host, '.');
@@ -1129,7 +1141,7 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
 	struct sigv4_request sr;
 	struct buf host, path, query;
 	const char *scheme, *h;
-	size_t i, hl;
+	size_t hl;
 	int rc, vhost;
 
 	memset(err, 0, sizeof(*err));
@@ -1147,11 +1159,7 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
 		h = http_conn_host(c->impl->http);
 		hl = strlen(h);
 	}
-	vhost = !k->path_style;
-	for (i = 0; i < bucket.n && vhost; i++)
-		if (bucket.p[i] == '.' || bucket.p[i] == '_' ||
-		    isupper((unsigned char)bucket.p[i]))
-			vhost = 0;
+	vhost = virtual_hosted(k, bucket);
 	if (vhost) {
 		buf_add(&host, bucket.p, bucket.n);
 		buf_addc(&host, '.');
