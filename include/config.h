@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "ratelimit.h"
 
 #define CONFIG_EINVAL	-1	/* a setting is invalid; see the message */
 #define CONFIG_ENOMEM	-2
@@ -68,6 +69,8 @@ struct config {
 	int			 audit;		/* MCP_S3_EXT_AUDIT */
 	char			*audit_file;	/* MCP_S3_AUDIT_FILE; NULL: stderr */
 	int			 logging;	/* MCP_S3_EXT_LOGGING */
+	struct rate_bucket	 rate_calls;	/* MCP_S3_RATE_LIMIT */
+	struct rate_bucket	 rate_bytes;	/* MCP_S3_BYTE_LIMIT */
 };
 
 /* Reads one variable; NULL when unset.  getenv() fits via config_getenv. */

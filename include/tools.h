@@ -29,6 +29,8 @@ struct tools {
 	struct audit		*audit;		/* NULL: no audit */
 	int			 audit_failed;	/* said once on stderr */
 	struct s3_client	 clients[CONFIG_MAX_CONNS];
+	struct rate_bucket	 calls;		/* MCP_S3_RATE_LIMIT */
+	struct rate_bucket	 bytes;		/* MCP_S3_BYTE_LIMIT */
 };
 
 /* Loads the trust anchors when a connection uses https. */

@@ -37,6 +37,8 @@ const struct config_setting config_settings[] = {
 	{ "MCP_S3_ALLOWED_BUCKETS", "-", "comma-separated buckets every tool is restricted to" },
 	{ "MCP_S3_EXT_AUDIT", "false", "one JSON line per tool call (on when MCP_S3_AUDIT_FILE is set)" },
 	{ "MCP_S3_AUDIT_FILE", "stderr", "audit file, appended, created 0600" },
+	{ "MCP_S3_RATE_LIMIT", "off", "tool calls per second with a burst: RATE[/s|/m|/h][,BURST], e.g. 5,20" },
+	{ "MCP_S3_BYTE_LIMIT", "off", "object bytes read or written per minute: SIZE[/s|/m|/h], e.g. 500MB" },
 	{ "MCP_S3_EXT_LOGGING", "false", "one structured line per request on stderr" },
 	{ "S3_PRESIGN_ENDPOINT", "-", "public http(s)://host[:port] that presigned URLs are signed for" },
 	{ "AWS_CA_BUNDLE", "system", "PEM file of trusted CAs for https (SSL_CERT_FILE is read when unset)" },
@@ -319,6 +321,31 @@ load_size(config_get_fn fn, void *arg, const char *name, uint64_t def,
 		    "positive byte count or an integer with K, KB, KiB, M, "
 		    "MB, MiB, G, GB, GiB, T, TB (multiples of 1024), e.g. "
 		    "10MB", name, v);
+		return CONFIG_EINVAL;
+	}
+	return 0;
+}
+
+/* MCP_S3_RATE_LIMIT and MCP_S3_BYTE_LIMIT; see ratelimit.h. */
+static int
+load_rates(struct config *cfg, config_get_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char why[128];
+
+	if ((v = get(fn, arg, "MCP_S3_RATE_LIMIT")) != NULL &&
+	    rate_parse_calls(v, &cfg->rate_calls, why, sizeof(why)) != 0) {
+		seterr(err, errlen, "MCP_S3_RATE_LIMIT: invalid value "
+		    "\"%.40s\": %s; expected off or RATE[/s|/m|/h][,BURST], "
+		    "e.g. 5,20 (5 calls a second, bursts of 20)", v, why);
+		return CONFIG_EINVAL;
+	}
+	if ((v = get(fn, arg, "MCP_S3_BYTE_LIMIT")) != NULL &&
+	    rate_parse_bytes(v, &cfg->rate_bytes, why, sizeof(why)) != 0) {
+		seterr(err, errlen, "MCP_S3_BYTE_LIMIT: invalid value "
+		    "\"%.40s\": %s; expected off or SIZE[/s|/m|/h] (per "
+		    "minute by default), e.g. 500MB", v, why);
 		return CONFIG_EINVAL;
 	}
 	return 0;
@@ -844,6 +871,8 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	if ((rc = load_rules(cfg, fn, arg, err, errlen)) != 0 ||
 	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0 ||
 	    (rc = load_additional(cfg, fn, arg, err, errlen)) != 0)
+		goto fail;
+	if ((rc = load_rates(cfg, fn, arg, err, errlen)) != 0)
 		goto fail;
 	if ((v = get(fn, arg, "S3_PRESIGN_ENDPOINT")) != NULL &&
 	    (rc = set_presign(&cfg->conns[0], "S3_PRESIGN_ENDPOINT", v, err,

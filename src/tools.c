@@ -1525,6 +1525,58 @@ deny_policy(struct call *c, struct slice b, struct slice k,
 	return rc;
 }
 
+/*
+ * The rate limits, before any I/O: the byte budget first (a call it
+ * refuses takes no call token), then one call token.  A put needs its
+ * content's bytes now; a read needs a budget not in debt, and is charged
+ * what it returned afterwards (tools_call).
+ */
+static int
+throttle(struct call *c)
+{
+	struct tools *t = c->t;
+	int64_t now = time_now_ms(), w = 0;
+	double need = 0;
+	char msg[512];
+	int moves;
+
+	moves = c->e->id == TOOL_GET_OBJECT || c->e->id == TOOL_PUT_OBJECT;
+	if (t->bytes.on && moves) {
+		if (c->e->id == TOOL_PUT_OBJECT) {
+			struct slice ct = arg(c, A_CONTENT);
+			int b64 = (c->a.have & BIT(A_IS_BASE64)) &&
+			    c->a.num[A_IS_BASE64];
+
+			need = b64 ? (double)(ct.n / 4 * 3) : (double)ct.n;
+		} else
+			need = 1;
+		if ((w = rate_wait(&t->bytes, need, now)) < 0) {
+			snprintf(msg, sizeof(msg), "the content has %.0f "
+			    "bytes, more than MCP_S3_BYTE_LIMIT=%s lets pass "
+			    "in one period; it can never be written under "
+			    "this limit", need, t->bytes.spec);
+			return deny(c, "Throttled", "byte limit", msg);
+		}
+		if (w > 0) {
+			snprintf(msg, sizeof(msg), "the byte budget "
+			    "MCP_S3_BYTE_LIMIT=%s is used up; retry after "
+			    "%lld ms (retry_after_ms=%lld)", t->bytes.spec,
+			    (long long)w, (long long)w);
+			return deny(c, "Throttled", "byte limit", msg);
+		}
+	}
+	if ((w = rate_take(&t->calls, 1, now)) > 0) {
+		snprintf(msg, sizeof(msg), "too many tool calls: "
+		    "MCP_S3_RATE_LIMIT=%s; retry after %lld ms "
+		    "(retry_after_ms=%lld)", t->calls.spec, (long long)w,
+		    (long long)w);
+		return deny(c, "Throttled", "rate limit", msg);
+	}
+	if (c->e->id == TOOL_PUT_OBJECT)
+		rate_charge(&t->bytes, need, now);
+	return 0;
+}
+
 /* Checks before any I/O: read-only mode, then the access rules. */
 static int
 gate(struct call *c)
@@ -1664,6 +1716,10 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	t->calls = cfg->rate_calls;
+	t->bytes = cfg->rate_bytes;
+	rate_start(&t->calls, time_now_ms());
+	rate_start(&t->bytes, time_now_ms());
 	for (i = 0; i < cfg->nconns; i++)
 		need_tls |= cfg->conns[i].tls && cfg->conns[i].ca_bundle == NULL;
 	if (need_tls) {
@@ -1776,7 +1832,7 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 		goto done;
 	}
 	c.client = &t->clients[c.conn - t->cfg->conns];
-	if (gate(&c) != 0)
+	if (throttle(&c) != 0 || gate(&c) != 0)
 		goto done;
 
 	switch (e->id) {
@@ -1812,6 +1868,8 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 		break;
 	}
 done:
+	if (e->id == TOOL_GET_OBJECT && c.has_bytes)
+		rate_charge(&t->bytes, (double)c.bytes, time_now_ms());
 	record(&c, request_id, t0);
 	free_args(&c.a);
 	buf_free(&c.sc);
