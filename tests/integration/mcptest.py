@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -67,6 +68,69 @@ def base_env(settings=None, endpoint=None):
     return env
 
 
+# --- secrets in every channel ------------------------------------------------
+# Every server and CLI run is remembered; Suite.run() ends by searching their
+# stdout, stderr and audit files for the secrets their environment held (the
+# suites' marker secret SECRET_KEY, any AWS_SECRET_ACCESS_KEY, session or
+# authorization token, and the secrets of S3_ADDITIONAL_CONNECTIONS). A session
+# token may appear on stdout only as the X-Amz-Security-Token of a presigned URL.
+RUNS = []  # (what, env, stdout, stderr) of run_cli calls
+
+
+def secrets_of(env):
+    """(secret keys, tokens) named in env: values of 8 characters or more."""
+    keys, tokens = set(), set()
+    env = env or {}
+    for k, v in env.items():
+        if not v:
+            continue
+        if k.endswith("SECRET_ACCESS_KEY"):
+            keys.add(v)
+        elif k in ("AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"):
+            tokens.add(v)
+    try:
+        conns = json.loads(env.get("S3_ADDITIONAL_CONNECTIONS") or "{}")
+        for c in (conns.values() if isinstance(conns, dict) else []):
+            if isinstance(c, dict):
+                if isinstance(c.get("secret_access_key"), str):
+                    keys.add(c["secret_access_key"])
+                if isinstance(c.get("session_token"), str):
+                    tokens.add(c["session_token"])
+    except ValueError:
+        pass
+    keys.add(SECRET_KEY)
+    return {x for x in keys if len(x) >= 8}, {x for x in tokens if len(x) >= 8}
+
+
+def leaks():
+    """Where a secret showed up: a list of one-line findings."""
+    found = []
+
+    def look(what, text, keys, tokens, stdout):
+        for k in keys:
+            if k in text:
+                found.append("a secret key is in %s" % what)
+        for t in tokens:
+            if t in (text.replace("X-Amz-Security-Token=" + urllib.parse.quote(t, safe=""), "")
+                     if stdout else text):
+                found.append("a token is in %s" % what)
+
+    for srv in Server.instances:
+        keys, tokens = secrets_of(srv.env)
+        name = " ".join(srv.cmd[1:]) or "the server"
+        look("stdout of %s" % name, srv.stdout_text, keys, tokens, True)
+        look("stderr of %s" % name, srv.stderr, keys, tokens, False)
+        audit = (srv.env or {}).get("MCP_S3_AUDIT_FILE")
+        if audit and os.path.isfile(audit):
+            with open(audit, encoding="utf-8", errors="replace") as f:
+                look("audit file %s" % audit, f.read(), keys, tokens, False)
+    for what, env, out, err in RUNS:
+        keys, tokens = secrets_of(env)
+        look("stdout of %s" % what, out, keys, tokens, True)
+        look("stderr of %s" % what, err, keys, tokens, False)
+    return sorted(set(found))
+
+
 class ProtocolViolation(Exception):
     pass
 
@@ -75,6 +139,7 @@ class Server:
     """One running build/mcp-s3."""
 
     all_bad_lines = []  # (command, line) of every stdout line that was not JSON-RPC
+    instances = []      # every Server started, for leaks()
 
     def __init__(self, env=None, args=(), binary=None):
         self.cmd = [binary or BINARY] + list(args)
@@ -93,6 +158,7 @@ class Server:
         self.t_err = threading.Thread(target=self._read_err, daemon=True)
         self.t_out.start()
         self.t_err.start()
+        Server.instances.append(self)
 
     # --- readers ---------------------------------------------------------
     def _read_out(self):
@@ -276,7 +342,9 @@ def run_cli(args, env=None, timeout=WAIT, stdin=b""):
                            env=env if env is not None else base_env(), timeout=timeout, cwd="/")
     except subprocess.TimeoutExpired:
         raise TimeoutError("%s %s did not exit within %ss" % (BINARY, " ".join(args), timeout))
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    RUNS.append(("mcp-s3 " + " ".join(args), env if env is not None else base_env(), out, err))
+    return p.returncode, out, err
 
 
 # --- results ---------------------------------------------------------------
@@ -359,6 +427,15 @@ class Suite:
             else:
                 self.passed += 1
                 print("ok %s" % name, flush=True)
+        found = leaks()
+        for f in found:
+            print("FAIL secrets: %s" % f, flush=True)
+        if found:
+            self.failed += 1
+        else:
+            self.passed += 1
+            print("ok secrets: no secret in the stdout, stderr or audit file of %d servers and %d runs"
+                  % (len(Server.instances), len(RUNS)), flush=True)
         print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed), flush=True)
         return 1 if self.failed else 0
 

@@ -6,6 +6,7 @@ S3_ENDPOINT points at a closed 127.0.0.1 port and no tool touches the network.
 """
 import json
 import os
+import shutil
 import signal
 import sys
 
@@ -500,6 +501,42 @@ def secrets_never_printed():
         for secret in (SECRET_KEY, "tok-SECRET-session-0123456789"):
             check(secret not in s.stdout_text, "secret on stdout")
             check(secret not in s.stderr, "secret on stderr")
+
+
+@S.test
+def the_secret_search_finds_a_leak():
+    """The search every suite ends with (mcptest.leaks) does find a secret on
+    stderr, in an audit file and on stdout, and allows a session token only as a
+    presigned URL's X-Amz-Security-Token."""
+    import mcptest
+    import tempfile
+    d = tempfile.mkdtemp(prefix="mcp-s3-leak-")
+    audit = os.path.join(d, "audit.log")
+    script = ('echo "x $AWS_SECRET_ACCESS_KEY" >&2; echo "{\\"t\\":\\"$AWS_SECRET_ACCESS_KEY\\"}" > %s; '
+              'echo "https://h/b/k?X-Amz-Security-Token=tok-LEAK%%2Fsession-0123456789"' % audit)
+    before, bad_before = list(Server.instances), list(Server.all_bad_lines)
+    fake = Server(base_env({"AWS_SESSION_TOKEN": "tok-LEAK/session-0123456789", "MCP_S3_AUDIT_FILE": audit}),
+                  binary="/bin/sh", args=["-c", script])
+    try:
+        fake.wait_exit()
+        found = mcptest.leaks()
+    finally:
+        Server.instances[:] = before
+        Server.all_bad_lines[:] = bad_before
+        shutil.rmtree(d, ignore_errors=True)
+    check(any("stderr of" in f for f in found), "a secret on stderr was not found: %r" % found)
+    check(any("audit file" in f for f in found), "a secret in the audit file was not found: %r" % found)
+    check(not any("token is in stdout" in f for f in found),
+          "a token inside a presigned URL counted as a leak: %r" % found)
+    fake2 = Server(base_env({"AWS_SESSION_TOKEN": "tok-LEAK/session-0123456789"}), binary="/bin/sh",
+                   args=["-c", "echo tok-LEAK/session-0123456789"])
+    try:
+        fake2.wait_exit()
+        found = mcptest.leaks()
+    finally:
+        Server.instances[:] = before
+        Server.all_bad_lines[:] = bad_before
+    check(any("token is in stdout" in f for f in found), "a bare token on stdout was not found: %r" % found)
 
 
 @S.test
