@@ -48,7 +48,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 .SECONDARY:
 
 .PHONY: FORCE all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
-	fuzz-replay fuzz demo bench clean size cross dist test-cross
+	fuzz-replay check-servers fuzz fuzz-build demo bench clean size cross dist test-cross
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
 ifeq ($(TARGET),x86_64)
@@ -90,9 +90,28 @@ $(eval $(call bearssl_lib,build/asan,$(HOSTCC) -O1 -g -I$(BR)/inc -I$(BR)/src,ar
 # --- the binary --------------------------------------------------------
 OBJ	:= $(patsubst src/%.c,$(O)/obj/%.o,$(SRC))
 LIBOBJ	:= $(patsubst src/%.c,$(O)/obj/%.o,$(LIBSRC))
-$(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h | toolchain
+# `make EMBED_ROOTS=1`: the Mozilla roots of ROOTS_BUNDLE (Debian's
+# ca-certificates) become BearSSL anchors in $(O)/roots.c at build time
+# (scripts/roots.sh; generated, never committed) and are linked in, so
+# that TLS works in an empty container.  The stamp rebuilds tls.o and
+# main.o when the choice changes.
+ROOTS_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+ifeq ($(EMBED_ROOTS),1)
+ROOTS_OBJ := $(O)/obj/roots.o
+ROOTS_DEF := -DMCP_S3_EMBED_ROOTS
+endif
+$(O)/roots.stamp: FORCE
+	@mkdir -p $(@D); echo 'EMBED_ROOTS=$(EMBED_ROOTS)' | cmp -s - $@ 2>/dev/null || \
+	  echo 'EMBED_ROOTS=$(EMBED_ROOTS)' > $@
+$(O)/obj/tls.o $(O)/obj/main.o: $(O)/roots.stamp
+$(O)/roots.c: $(ROOTS_BUNDLE) scripts/roots.sh build/host/libbearssl.a
+	sh scripts/roots.sh $(ROOTS_BUNDLE) $@ "$(HOSTCC)" $(BR) build/host/libbearssl.a
+$(O)/obj/roots.o: $(O)/roots.c $(BR)/inc/bearssl.h | toolchain
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -c $< -o $@
+$(O)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h | toolchain
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(ROOTS_DEF) $(CFLAGS) $(TARGET_CFLAGS) -c $< -o $@
 # --version shows VERSION, TARGET and BUILD_DATE: main.o is rebuilt when
 # one of them changes (the stamp's time moves only when its text does).
 $(O)/version.stamp: FORCE
@@ -101,8 +120,8 @@ $(O)/version.stamp: FORCE
 $(O)/obj/main.o: $(O)/version.stamp
 FORCE:
 # The link map (build/TARGET/mcp-s3.map) is what `make size` reads.
-$(O)/mcp-s3: $(OBJ) $(O)/libbearssl.a
-	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS) \
+$(O)/mcp-s3: $(OBJ) $(ROOTS_OBJ) $(O)/libbearssl.a $(O)/roots.stamp
+	$(CC) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $(OBJ) $(ROOTS_OBJ) $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS) \
 	  -Wl,-Map=$(O)/mcp-s3.map
 # For the test suites (MCP_S3_BIN): the ARM binary run by qemu-user.
 $(O)/mcp-s3.qemu: $(O)/mcp-s3
@@ -129,15 +148,22 @@ $(1)/tests/%: tests/unit/%.c tests/unit/unit.h $(patsubst src/%.c,$(1)/obj/%.o,$
 $(1)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
 	@mkdir -p $$(@D)
 	$(HOSTCC) $(WARN) $(CPPFLAGS) $(2) -o $$@ $$< tests/fuzz/replay.c $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
+$(1)/mcp-s3: src/main.c $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
+	@mkdir -p $$(@D)
+	$(HOSTCC) $(WARN) $(CPPFLAGS) $(2) -o $$@ src/main.c $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
 endef
 $(eval $(call host_flavour,build/host,$(HOST_CFLAGS)))
 $(eval $(call host_flavour,build/asan,$(ASAN_CFLAGS)))
+# The server built like the unit tests (dynamic, glibc): tests/run.sh runs
+# integration suites on build/asan/mcp-s3 (ASan+UBSan) and under valgrind
+# on build/host/mcp-s3 (full heap tracking), besides the static binary.
+check-servers: build/host/mcp-s3 build/asan/mcp-s3
 
 # Unit tests for TARGET: static, built like the release binary, run under
 # qemu-user by tests/run.sh for the ARM targets.
-$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ) $(O)/libbearssl.a
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ) $(ROOTS_OBJ) $(O)/libbearssl.a
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(LIBOBJ) \
+	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(LIBOBJ) $(ROOTS_OBJ) \
 	  $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS)
 
 unit: $(addprefix build/host/tests/,$(UNIT))
@@ -145,20 +171,33 @@ unit-asan: $(addprefix build/asan/tests/,$(UNIT))
 fuzz-replay: $(addprefix build/host/fuzz/,$(FUZZ))
 unit-cross: $(addprefix $(O)/tests/,$(UNIT))
 
-# libFuzzer with ASan+UBSan (clang): each target runs FUZZ_SECONDS on a
-# copy of its seed corpus under build/fuzz/; findings stay there.
+# libFuzzer with ASan+UBSan (clang): our objects are built once under
+# build/fuzz/obj (BearSSL without instrumentation), each target links
+# them; `make fuzz` runs each FUZZ_SECONDS on build/fuzz/NAME.corpus plus
+# the seed corpus, with the options of tests/fuzz/NAME.options.  Findings
+# stay in build/fuzz/.  scripts/fuzz-campaign.sh runs by executions.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz: $(BR)/inc/bearssl.h
-	@mkdir -p build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+build/fuzz/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h
+	@mkdir -p $(@D)
+	clang $(WARN) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(eval $(call bearssl_lib,build/fuzz,clang -O2 -g -I$(BR)/inc -I$(BR)/src,ar))
+# The harness itself gets sanitizers but no coverage: its checking loops
+# would otherwise cost more than the code under test.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIBSRC)) build/fuzz/libbearssl.a
+	clang $(WARN) $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@.o
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $@.o \
+	  $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIBSRC)) build/fuzz/libbearssl.a
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ))
+fuzz: fuzz-build
 	@set -e; for t in $(FUZZ); do \
-	  clang -std=c99 $(CPPFLAGS) $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/$$t.c \
-	    $(LIBSRC) $(BR_SRC) -I$(BR)/src -w 2>/dev/null || \
-	  clang -std=c99 $(CPPFLAGS) $(FUZZ_CFLAGS) -o build/fuzz/$$t tests/fuzz/$$t.c $(LIBSRC) $(BR_SRC) -I$(BR)/src -w; \
-	  mkdir -p build/fuzz/$$t.corpus; cp tests/fuzz/corpus/$${t#fuzz_}/* build/fuzz/$$t.corpus/; \
+	  mkdir -p build/fuzz/$$t.corpus; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
 	  (cd build/fuzz && ./$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    $$t.corpus 2>&1 | grep -E 'stat::number_of_executed_units|cov:.*DONE|ERROR|SUMMARY' | tail -n 3); \
+	    $$(cat ../../tests/fuzz/$${t#fuzz_}.options 2>/dev/null) \
+	    $$t.corpus ../../tests/fuzz/corpus/$${t#fuzz_} 2>&1 | \
+	    grep -aE 'stat::number_of_executed_units|DONE.*cov:|ERROR|SUMMARY' | tail -n 3); \
 	done
 
 # --- cross builds, sizes, release -----------------------------------------
@@ -194,7 +233,7 @@ dist: cross
 
 # `make test` installs what the suites need, then runs them all; the
 # runner's last line is "N passed, N failed".
-test: deps-test build/mcp-s3 unit unit-asan fuzz-replay test-cross
+test: deps-test build/mcp-s3 unit unit-asan fuzz-replay check-servers test-cross
 	sh tests/run.sh
 
 demo: deps-test build/mcp-s3

@@ -67,8 +67,53 @@
  *
  * Memory: struct audit is opaque and owned by its opener; audit_close()
  * frees it.  Records borrow everything they point to for the length of
- * the call.  A struct audit is not safe to share between threads.
+ * the call.  Not thread-safe: one thread writes, and drives the seal
+ * timer (audit_seal_wait_ms, audit_seal_pending) from its event loop.
  * Errors: 0 on success, negative AUDIT_E* on failure.
+ *
+ * Sealing (MCP_S3_AUDIT_KEY_FILE).  With a seed key K0 (32 bytes, stored
+ * as 64 hex digits and an optional '\n' in a file of mode 0600 or 0400
+ * owned by the user), every line becomes a link of a forward-secure
+ * HMAC-SHA256 chain.  Each server run draws a random 16-byte run id R and
+ * starts from its own key, so K0 itself never stays in memory:
+ *
+ *	K(R,0)   = HMAC-SHA256(K0, "mcp-s3 audit run" || R)
+ *	K(R,i+1) = SHA-256("mcp-s3 audit evolve" || K(R,i))
+ *
+ * K(R,i) is wiped as soon as K(R,i+1) exists, so whoever reads the
+ * process's memory after record n learns K(R,n) and can compute no
+ * earlier key.  To the line audit_format() builds, minus its closing
+ * "}\n", a sealed log appends
+ *
+ *	,"run":"<32 hex: R>","seq":i,"prev":"<64 hex>"
+ *
+ * and then ,"mac":"<64 hex>"}\n where mac = HMAC-SHA256(K(R,i), every
+ * byte of the line before ,"mac").  The MAC covers the bytes as written,
+ * so no canonical re-serialisation is needed; "mac" is always the last
+ * member.  prev is the mac of the run's record before (64 zeros for seq
+ * 0).  Records a run writes besides tool calls, both with "timestamp"
+ * and no tool fields:
+ *
+ *	{"timestamp":...,"event":"start","offset":B,...}
+ *							seq 0, at open; B is
+ *							the file's size then
+ *	{"timestamp":...,"event":"seal","reason":"count"|"timer"|
+ *	    "shutdown","records":N,...}			N records since the
+ *							last seal or start
+ *
+ * The offset binds each run to its place: deleting or inserting bytes
+ * before a start record (a whole run, say) makes its offset wrong, and
+ * only K0 can write a new start record.  So the file needs no reading.
+ *
+ * A seal is written after every `records` records (the start record
+ * counts), `seconds` seconds after the first record not yet sealed, and
+ * by audit_close().  The timer has no thread: the caller's event loop
+ * waits for input at most audit_seal_wait_ms() and then calls
+ * audit_seal_pending() (mcp.c does); a record written when the timer is
+ * overdue (the loop was busy) is preceded by the seal.  A log that does not
+ * end with a seal was truncated, or its server is still running or died.
+ * Only one process may seal a file: audit_open_sealed() takes a POSIX
+ * write lock on it and refuses a file another process holds.
  */
 #ifndef MCP_S3_AUDIT_H
 #define MCP_S3_AUDIT_H
@@ -85,6 +130,8 @@
 #define AUDIT_EWRITE	-5	/* write() failed; errno says why */
 #define AUDIT_ESHORT	-6	/* write() wrote part of the line */
 #define AUDIT_ELIMIT	-7	/* the line passes its limit (a bug) */
+#define AUDIT_EKEY	-8	/* the key file is unusable; see err */
+#define AUDIT_ERANDOM	-9	/* no random bytes for the run id */
 
 /*
  * Bounds.  A field of more than AUDIT_MAX_FIELD_BYTES is truncated (see
@@ -94,6 +141,17 @@
  */
 #define AUDIT_MAX_FIELD_BYTES	2048
 #define AUDIT_MAX_LINE_BYTES	(256u * 1024)
+
+/* Sealing: sizes and the bounds of the seal interval settings. */
+#define AUDIT_KEY_BYTES		32	/* K0 and every K(R,i) */
+#define AUDIT_RUN_BYTES		16	/* the run id R */
+#define AUDIT_MAC_BYTES		32	/* HMAC-SHA256 */
+#define AUDIT_SEAL_RECORDS	100	/* default: a seal every 100 records */
+#define AUDIT_SEAL_RECORDS_MAX	1000000
+#define AUDIT_SEAL_SECONDS	60	/* default: and 60 s after a record */
+#define AUDIT_SEAL_SECONDS_MAX	86400
+/* The chain fields and the seal record add less than this to a line. */
+#define AUDIT_CHAIN_BYTES	512
 
 enum audit_status {
 	AUDIT_STATUS_UNSET = 0,
@@ -156,7 +214,88 @@ int		audit_open(struct audit **a, const char *path, char *err,
  */
 int		audit_open_fd(struct audit **a, int fd);
 
-/* Closes the file (if audit_open opened one) and frees a; NULL is a no-op. */
+/*
+ * How a log is sealed; key NULL means not at all.  key is K0 as
+ * audit_key_load() read it (config.c does, before the sandbox is up);
+ * audit_open_sealed() wipes it, whatever the outcome.
+ */
+struct audit_sealing {
+	uint8_t		*key;		/* AUDIT_KEY_BYTES, wiped */
+	unsigned	 records;	/* seal after this many records */
+	unsigned	 seconds;	/* and this long after one; 0: never */
+};
+
+/*
+ * audit_open() plus sealing when s and s->key are set: derives the run
+ * key and wipes K0, draws the run id, locks the file and writes the
+ * start record.  Needs a path:
+ * stderr is not sealed.  Errors never hold key material.
+ */
+int		audit_open_sealed(struct audit **a, const char *path,
+		    const struct audit_sealing *s, char *err, size_t errlen);
+
+/*
+ * Sealing on an open descriptor (tests): key is K0 (not wiped), run the
+ * run id, offset what the start record states.  Writes the start record;
+ * no lock; no timer when seconds is 0.
+ */
+int		audit_open_fd_sealed(struct audit **a, int fd,
+		    const uint8_t key[AUDIT_KEY_BYTES],
+		    const uint8_t run[AUDIT_RUN_BYTES], uint64_t offset,
+		    unsigned records, unsigned seconds);
+
+/* Writes a seal now if records are pending (reason "timer"). */
+int		audit_seal_pending(struct audit *a);
+
+/*
+ * Milliseconds until the timer seal is due (0: due now), at monotonic
+ * time now_ms; -1 when none is pending, the log is not sealed, has no
+ * timer, or a is NULL.
+ */
+int64_t		audit_seal_wait_ms(const struct audit *a, int64_t now_ms);
+
+/*
+ * Reads K0 from the file at path: a regular file, not a symbolic link,
+ * owned by the effective user, with no permission for group or others,
+ * holding exactly 64 hex digits and at most one '\n'.  Every byte read
+ * is wiped.  On failure err says what is wrong, starting with what (the
+ * variable or option name) and the path; the key's bytes never appear.
+ */
+int		audit_key_load(uint8_t key[AUDIT_KEY_BYTES], const char *path,
+		    const char *what, char *err, size_t errlen);
+
+/* K(R,0) from K0 and R; see above. */
+void		audit_key_run(uint8_t out[AUDIT_KEY_BYTES],
+		    const uint8_t k0[AUDIT_KEY_BYTES],
+		    const uint8_t run[AUDIT_RUN_BYTES]);
+
+/* k = K(R,i+1) in place of K(R,i); the old key and the hash are wiped. */
+void		audit_key_evolve(uint8_t k[AUDIT_KEY_BYTES]);
+
+/* HMAC-SHA256(k, p[0..n)); the HMAC contexts are wiped. */
+void		audit_mac(uint8_t out[AUDIT_MAC_BYTES],
+		    const uint8_t k[AUDIT_KEY_BYTES], const void *p, size_t n);
+
+/*
+ * Verifies the sealed log read from fd against K0.  Lines are read in
+ * order; every run's chain is recomputed from K0 and the run id, each MAC
+ * compared in constant time.  Returns 0 when every line verifies and the
+ * log ends with a seal, with msg "ok: N records, M seals, last seal at
+ * seq S" and more; 1 at the first bad line, with msg naming its line
+ * number, its seq when readable and what is wrong (malformed record, MAC
+ * mismatch, inserted record, sequence gap, records out of order, prev
+ * mismatch, a start record at another offset than it states) or, when
+ * all lines verify, the unsealed tail; 2 when fd cannot be read.  msg is
+ * NUL-terminated.  Not reentrant: the JSON tokens live in a static array.
+ */
+int		audit_verify(int fd, const uint8_t k0[AUDIT_KEY_BYTES],
+		    char *msg, size_t msglen);
+
+/*
+ * Closes the file (if audit_open opened one) and frees a; NULL is a no-op.
+ * A sealed log first writes the "shutdown" seal; its
+ * key is wiped.
+ */
 void		audit_close(struct audit *a);
 
 /* Formats r with the current CLOCK_REALTIME and writes it in one write(). */

@@ -34,6 +34,7 @@ enum config_text_format {
 struct config_conn {
 	char	 name[CONFIG_NAME_BYTES];
 	char	 region[CONFIG_REGION_BYTES];
+	int	 region_set;		/* given, not the us-east-1 default */
 	int	 custom_endpoint;	/* S3_ENDPOINT given */
 	char	*endpoint;		/* as given, for display; NULL on AWS */
 	int	 tls;			/* https */
@@ -48,6 +49,7 @@ struct config_conn {
 	char	*presign_base;		/* presign endpoint, no slash; NULL */
 	char	*ca_bundle;		/* this connection's CA file; NULL */
 	const char *creds_from;		/* where the keys come from, shown */
+	char	*profile;		/* the connection's profile; NULL */
 };
 
 /* The most one call moves when MCP_S3_EXT_SIZELIMIT=false: memory. */
@@ -65,12 +67,25 @@ struct config {
 	size_t			 line_limit;	/* longest message accepted */
 	enum config_text_format	 text_format;	/* MCP_S3_TEXT_FORMAT */
 	char			*ca_bundle;	/* AWS_CA_BUNDLE or SSL_CERT_FILE */
+	const char		*ca_bundle_var;	/* which of the two; NULL */
+	char			*ssl_cert_dir;	/* SSL_CERT_DIR: dir[:dir...] */
 	struct policy_rules	 rules;		/* MCP_S3_EXT_PREFIXACL & co */
 	int			 audit;		/* MCP_S3_EXT_AUDIT */
 	char			*audit_file;	/* MCP_S3_AUDIT_FILE; NULL: stderr */
+	/* MCP_S3_AUDIT_KEY_FILE read at load (before the sandbox); K0 is
+	 * wiped by audit_open_sealed() and by config_free(). */
+	uint8_t			 audit_key[32];	/* AUDIT_KEY_BYTES */
+	int			 audit_keyed;	/* audit_key holds K0 */
+	unsigned		 audit_seal_records; /* MCP_S3_AUDIT_SEAL_RECORDS */
+	unsigned		 audit_seal_seconds; /* MCP_S3_AUDIT_SEAL_SECONDS */
 	int			 logging;	/* MCP_S3_EXT_LOGGING */
+	int			 sandbox;	/* MCP_S3_SANDBOX: on 1, off 0 */
 	struct rate_bucket	 rate_calls;	/* MCP_S3_RATE_LIMIT */
 	struct rate_bucket	 rate_bytes;	/* MCP_S3_BYTE_LIMIT */
+	/* The getter config_load() read with, kept for the credential
+	 * chains (s3_client_open); valid as long as its arg is. */
+	const char		*(*get)(const char *name, void *arg);
+	void			*get_arg;
 };
 
 /* Reads one variable; NULL when unset.  getenv() fits via config_getenv. */

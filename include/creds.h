@@ -6,7 +6,8 @@
  * environment getter and the connection's own settings; the variables it
  * reads are copied then, and checked (fail closed: a malformed setting
  * is an error naming the variable, never a silent default).  No network
- * I/O, file or process happens before the first creds_get().
+ * I/O or process happens before the first creds_get(); the only files
+ * read at build are the shared config files, for the profile's region.
  *
  * creds_get() returns the cached credentials while they are more than
  * CREDS_REFRESH_MS from expiring; otherwise it resolves the chain again:
@@ -75,6 +76,7 @@
 #define CREDS_EPROTO	-6	/* an answer could not be read */
 #define CREDS_EPROCESS	-7	/* credential_process failed */
 #define CREDS_EEXPIRED	-8	/* the only credentials known have expired */
+#define CREDS_ECANCELED	-9	/* the watch cancelled a network wait */
 
 /* Refresh temporary credentials this long before they expire. */
 #define CREDS_REFRESH_MS	(5 * 60 * 1000)
@@ -153,6 +155,13 @@ const char	*creds_profile_region(const struct creds_chain *);
 
 /* Where the last credentials came from; "" before the first success. */
 const char	*creds_source(const struct creds_chain *);
+
+/*
+ * Where credentials will come from, as configured, before any is
+ * fetched: "static", "profile:NAME", "web-identity:ARN", "container",
+ * "imds" (the last resort, unless disabled) or "none".  Never a secret.
+ */
+const char	*creds_configured(const struct creds_chain *);
 
 /* Wall-clock Unix time in milliseconds. */
 int64_t	creds_wall_ms(void);

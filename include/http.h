@@ -34,6 +34,13 @@
 #define HTTP_EABORTED	-44	/* a caller callback returned nonzero */
 #define HTTP_EINVAL	-45	/* request cannot be written as given */
 #define HTTP_ENOMEM	-46
+#define HTTP_ETLSCLOSED	-47	/* the peer closed during the TLS handshake */
+
+/*
+ * Body bytes of a response that will be retried (a 503, say) read and
+ * dropped to keep the socket; past this the socket is closed instead.
+ */
+#define HTTP_MAX_DISCARD_BYTES	(64u * 1024)
 
 /* Results of http_parser_feed() besides errors. */
 #define HTTP_DONE	0	/* the response is complete */
@@ -151,7 +158,8 @@ void	http_conn_free(struct http_conn *);
 /*
  * Deadlines in milliseconds: connect_ms bounds connecting plus the TLS
  * handshake; idle_ms bounds each wait for the socket while sending or
- * receiving.  <= 0 means no limit.  Both default to 30000.
+ * receiving, and the arrival of a whole response head (see
+ * http_exchange).  <= 0 means no limit.  Both default to 30000.
  */
 void	http_conn_timeouts(struct http_conn *, int64_t connect_ms,
 	    int64_t idle_ms);
@@ -186,19 +194,28 @@ struct http_result {
  *
  * The socket is opened on first use and kept while the server allows.
  * A kept-alive socket found closed, or that ends or resets before the
- * first response byte, is replaced once transparently, for any method
- * (the server never saw the request on that socket).
+ * first response byte, is replaced once transparently (the server most
+ * likely closed it while idle); for a request that is not idempotent
+ * only if the request did not go out whole, since a peer that read it
+ * and then reset may have acted on it.  This replacement is on top of
+ * the HTTP_MAX_ATTEMPTS below and counts in res->attempts.
  *
  * When req->idempotent, failed attempts are retried, at most
- * HTTP_MAX_ATTEMPTS in all, after a full-jitter backoff (a random wait
- * up to HTTP_BACKOFF_BASE_MS doubled per retry, capped at
- * HTTP_BACKOFF_CAP_MS, cancellable through the watch): on a reset or a
- * response cut short before its status line, on a refusal once this
- * conn has connected before, and on status 500, 502, 503 (SlowDown
- * included) and 504.  A response that will be retried is read and
- * dropped without reaching cb; the last attempt's response is delivered
- * as is.  Nothing is retried once cb->status ran, nor after a timeout,
- * a cancel, a TLS failure or a failed resolution.
+ * HTTP_MAX_ATTEMPTS in all (besides a stale-socket replacement), after
+ * a full-jitter backoff (a random wait up to HTTP_BACKOFF_BASE_MS
+ * doubled per retry, capped at HTTP_BACKOFF_CAP_MS, cancellable through
+ * the watch): on a reset or a response cut short before its status
+ * line, on a refusal once this conn has connected before, and on status
+ * 500, 502, 503 (SlowDown included) and 504.  A response that will be
+ * retried is read and dropped without reaching cb (at most
+ * HTTP_MAX_DISCARD_BYTES of its body; a longer one closes the socket);
+ * the last attempt's response is delivered as is.  res->attempts says
+ * how many were made.  Nothing is retried once cb->status ran, nor
+ * after a timeout, a cancel, a TLS failure or a failed resolution.
+ *
+ * Deadlines: besides idle_ms per wait, the whole response head must
+ * arrive within idle_ms of the request being sent, so a peer trickling
+ * its head a byte at a time times out (NET_ETIMEOUT) like a silent one.
  *
  * The request is sent unchanged on each attempt: a SigV4 signature stays
  * valid for minutes, far longer than the retries take.
@@ -212,7 +229,7 @@ enum http_class {
 	HTTP_CLASS_TIMEOUT,	/* NET_ETIMEOUT */
 	HTTP_CLASS_CANCELED,	/* NET_ECANCELED */
 	HTTP_CLASS_NETWORK,	/* other NET_E*, TLS_ECLOSED, HTTP_ETRUNCATED */
-	HTTP_CLASS_TLS,		/* other TLS_E* */
+	HTTP_CLASS_TLS,		/* other TLS_E*, HTTP_ETLSCLOSED */
 	HTTP_CLASS_PROTOCOL,	/* HTTP_EPROTO, HTTP_ELIMIT, HTTP_ELENGTH */
 	HTTP_CLASS_LOCAL	/* HTTP_EABORTED, HTTP_EINVAL, HTTP_ENOMEM... */
 };

@@ -47,6 +47,8 @@ struct jsonrpc_reader {
 
 void	jsonrpc_reader_init(struct jsonrpc_reader *, int fd, size_t limit);
 void	jsonrpc_reader_free(struct jsonrpc_reader *);
+/* 1 when jsonrpc_next() can answer without reading (a line or EOF). */
+int	jsonrpc_ready(const struct jsonrpc_reader *);
 
 /*
  * Next line without its newline (a trailing '\r' is kept: JSON treats it as

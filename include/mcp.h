@@ -23,4 +23,12 @@ void	mcp_install_signals(void);
 int	mcp_serve(const struct config *, int in, int out, char *err,
 	    size_t errlen);
 
+/*
+ * mcp_serve(), calling ready(cfg) once the tools are set up (trust
+ * anchors loaded, audit file open) and before the first message is read:
+ * main.c narrows the process there (sandbox.h).
+ */
+int	mcp_serve_ready(const struct config *, int in, int out, char *err,
+	    size_t errlen, void (*ready)(const struct config *));
+
 #endif

@@ -3,7 +3,22 @@
  * GetObject (one ranged GET), HeadObject.
  *
  * A struct s3_client is one connection's state: its settings, a kept-alive
- * HTTP connection and the SigV4 signing-key cache.  Calls return 0 or a
+ * HTTP connection, its credential chain (creds.h), the SigV4 signing-key
+ * cache and a bucket -> region cache (s3region.h).
+ *
+ * Credentials: every signed request and presign asks the chain
+ * (creds_get); the signing-key cache is wiped when the keys change.  A
+ * chain that finds nothing gives S3_ENOCREDS, one that fails
+ * S3_ECREDS, both with the chain's one-line reason in err->message.
+ *
+ * Regions: a bucket in another region is followed once per call.  On a
+ * 301 PermanentRedirect, a 400 AuthorizationHeaderMalformed or an
+ * x-amz-bucket-region header naming another region, the bucket's region
+ * is cached and the request re-signed for it and sent again, to
+ * s3.REGION.amazonaws.com on AWS or to the same host on a custom
+ * endpoint.  Later calls and presigned URLs for that bucket use the
+ * cached region at once.  A second redirect, or one naming no valid
+ * region, is an S3_ERESPONSE saying so.  Calls return 0 or a
  * negative S3_E*; on failure *err says what happened in terms the MCP edge
  * turns into a stable code (NoSuchKey, AccessDenied, Timeout, ...).  Errors
  * never carry a secret.
@@ -32,6 +47,7 @@
 #define S3_ENOMEM	-8
 #define S3_ERANGE	-9	/* offset at or past the end of the object */
 #define S3_EINVAL	-10	/* a bucket or key S3 cannot address */
+#define S3_ECREDS	-11	/* a credential source failed; see message */
 
 struct s3_error {
 	int	 status;		/* HTTP status; 0 when none came */
@@ -53,6 +69,18 @@ struct s3_client {
 	void				*watch_arg;
 };
 
+/*
+ * Sets a client up; no network I/O.  get/arg read the environment for
+ * the credential chain (config_getenv fits).  The region is the
+ * connection's (its JSON, AWS_REGION, AWS_DEFAULT_REGION), else its
+ * profile's, else us-east-1.  On failure (S3_ENOMEM, or S3_EINVAL for a
+ * credential setting or profile file that is invalid) err->message says
+ * why; err may be NULL.
+ */
+int	s3_client_open(struct s3_client *, const struct config_conn *,
+	    const struct tls_anchors *, config_get_fn get, void *arg,
+	    struct s3_error *err);
+/* s3_client_open() with the process environment. */
 int	s3_client_init(struct s3_client *, const struct config_conn *,
 	    const struct tls_anchors *);
 void	s3_client_free(struct s3_client *);
@@ -60,6 +88,15 @@ void	s3_client_free(struct s3_client *);
  * nonzero return cancels the request (S3_ECANCELED). */
 void	s3_client_watch(struct s3_client *, int fd, int (*on_watch)(void *),
 	    void *arg);
+
+/*
+ * Where the client's credentials come from: the configured source
+ * ("static", "profile:NAME", "container", ...) before the first request,
+ * the actual one after ("assume-role:ARN", "imds", ...).  Never a secret.
+ */
+const char	*s3_client_creds_source(const struct s3_client *);
+/* The region requests are signed for when no bucket says otherwise. */
+const char	*s3_client_region(const struct s3_client *);
 
 /* One entry of a listing; strings live in the listing's pool. */
 struct s3_item {
@@ -127,6 +164,10 @@ void	s3_meta_free(struct s3_meta *);
 
 int	s3_head_object(struct s3_client *, struct slice bucket,
 	    struct slice key, struct s3_meta *, struct s3_error *);
+/* HeadBucket: 0 when the bucket exists and these credentials may use it;
+ * a failure names the error as S3 does (NoSuchBucket, AccessDenied...). */
+int	s3_head_bucket(struct s3_client *, struct slice bucket,
+	    struct s3_error *);
 
 /*
  * One GET with Range: bytes=offset-(offset+length-1); the window's bytes

@@ -147,6 +147,9 @@ int	sigv4_canonical_request(struct buf *, const struct sigv4_creds *,
 int	sigv4_string_to_sign(struct buf *, const struct sigv4_creds *,
 	    const struct sigv4_request *);
 
+/* payload_hash of a body: its SHA-256 in 64 lower-case hex digits. */
+void	sigv4_payload_hash(char out[65], const void *p, size_t n);
+
 const char	*sigv4_strerror(int);
 
 #endif

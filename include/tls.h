@@ -3,9 +3,13 @@
  * it checks servers against.
  *
  * Trust anchors are loaded once at start, before the process narrows
- * itself, from one PEM bundle: the caller's path (AWS_CA_BUNDLE, else
- * SSL_CERT_FILE), else the first existing file of TLS_SYSTEM_BUNDLES.
- * Loading is separate from connecting so that no file is opened later.
+ * itself; loading is separate from connecting so that no file is opened
+ * later.  tls_anchors_from_env() picks the source the way the AWS SDKs
+ * and OpenSSL do: AWS_CA_BUNDLE alone when set; else SSL_CERT_FILE and
+ * SSL_CERT_DIR together when either is set; else the Mozilla roots
+ * compiled in by `make EMBED_ROOTS=1`; else the first existing file of
+ * TLS_SYSTEM_BUNDLES.  A connection's own ca_bundle (tls_anchors_load())
+ * replaces all of these for that connection.
  *
  * Verification is always on: the chain must lead to a loaded anchor, be
  * valid now (by the system clock), and the certificate must name the host
@@ -24,7 +28,9 @@
  *
  * Errors: negative TLS_E* codes in the range -20..-39, or a NET_E* code
  * from net.h passed through unchanged (timeout, reset, cancel...).
- * tls_strerror() names both.  Nothing here prints.
+ * tls_strerror() names both; tls_describe() adds what the last failed
+ * handshake saw (the certificate's host name, its dates, the alert).
+ * Nothing here prints.
  */
 #ifndef MCP_S3_TLS_H
 #define MCP_S3_TLS_H
@@ -35,45 +41,120 @@
 #include "bearssl.h"
 #include "net.h"
 
-#define TLS_ENOBUNDLE	-20	/* no CA bundle file found or readable */
-#define TLS_EBUNDLE	-21	/* bundle too large, malformed or without certs */
+#define TLS_ENOBUNDLE	-20	/* CA file or directory missing or unreadable */
+#define TLS_EBUNDLE	-21	/* too large, malformed or without certs */
 #define TLS_ENOMEM	-22
 #define TLS_EUNTRUSTED	-23	/* certificate not issued by a trusted CA */
 #define TLS_EHOSTNAME	-24	/* certificate does not name the host */
-#define TLS_EEXPIRED	-25	/* certificate expired or not yet valid */
+#define TLS_EEXPIRED	-25	/* certificate expired */
 #define TLS_ECERT	-26	/* certificate malformed or unusable */
 #define TLS_EVERSION	-27	/* no common protocol version (TLS 1.3 only?) */
 #define TLS_EHANDSHAKE	-28	/* handshake failed (alert, no common suite) */
 #define TLS_ECLOSED	-29	/* connection closed without close_notify */
 #define TLS_EPROTO	-30	/* TLS protocol error after the handshake */
+#define TLS_ENOTYET	-31	/* certificate not yet valid */
+#define TLS_ENOSYSTEM	-32	/* no system CA bundle and none built in */
+#define TLS_EDIRLIMIT	-33	/* SSL_CERT_DIR has too many files */
+#define TLS_EISDIR	-34	/* a directory where a PEM file was expected */
 
-/* Tried in order when the caller gives no path. */
+/*
+ * Tried in order when no setting names a source: Debian, Ubuntu, Gentoo
+ * and Arch; Fedora and RHEL (old and new layout); openSUSE (old and
+ * new); Alpine, the BSDs and macOS; FreeBSD's port.
+ */
 #define TLS_SYSTEM_BUNDLES	{					\
 	"/etc/ssl/certs/ca-certificates.crt",				\
 	"/etc/pki/tls/certs/ca-bundle.crt",				\
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",		\
 	"/etc/ssl/ca-bundle.pem",					\
+	"/var/lib/ca-certificates/ca-bundle.pem",			\
 	"/etc/pki/tls/cacert.pem",					\
 	"/etc/ssl/cert.pem",						\
+	"/usr/local/share/certs/ca-root-nss.crt",			\
 	NULL								\
 }
 
+/*
+ * SSL_CERT_DIR: the files read from one directory are the *.pem and
+ * *.crt files and OpenSSL's hashed names (8 hex digits, a dot, a number);
+ * at most TLS_MAX_DIR_FILES of them, each at most TLS_MAX_BUNDLE_BYTES.
+ * Certificates seen twice (a file and its hash link) count once.
+ */
+#define TLS_MAX_DIR_FILES	2048
+#define TLS_MAX_CERT_DIRS	8	/* colon-separated SSL_CERT_DIR entries */
+
 struct tls_anchors;
+
+/* Where tls_anchors_from_env() looks; NULL or "" means unset. */
+struct tls_trust_env {
+	const char	*aws_ca_bundle;	/* AWS_CA_BUNDLE: one PEM file */
+	const char	*ssl_cert_file;	/* SSL_CERT_FILE: one PEM file */
+	const char	*ssl_cert_dir;	/* SSL_CERT_DIR: dir[:dir...] */
+};
+
+/*
+ * Loads the anchors env asks for (order above).  On failure *var names
+ * the setting at fault ("AWS_CA_BUNDLE", "SSL_CERT_FILE" or
+ * "SSL_CERT_DIR", or NULL for the system search) and *value what it was
+ * set to (for SSL_CERT_DIR the one directory that failed, in a static
+ * buffer valid until the next call).  On success both are NULL.
+ */
+int		 tls_anchors_from_env(struct tls_anchors **out,
+		    const struct tls_trust_env *, const char **var,
+		    const char **value);
+
+/*
+ * Loads what tls_anchors_from_env(env) would, now: main() calls it before
+ * the process narrows itself (sandbox.h), since a directory of
+ * SSL_CERT_DIR, or the targets of its symbolic links, cannot be read
+ * afterwards.  The next tls_anchors_from_env() with equal settings gets
+ * the result (anchors or error) instead of reading files; the env
+ * strings must stay alive until then.  tls_trust_preload_free() drops an
+ * unclaimed result.
+ */
+void		 tls_trust_preload(const struct tls_trust_env *);
+void		 tls_trust_preload_free(void);
+
+/* How many Mozilla roots are compiled in (0: none, the default build). */
+size_t		 tls_embedded_roots(void);
 
 /*
  * Loads the CERTIFICATE objects of a PEM bundle (at most TLS_MAX_ANCHORS,
  * the file at most TLS_MAX_BUNDLE_BYTES).  path NULL or "" means the
- * system bundles.  Certificates BearSSL cannot decode are skipped; a
- * bundle with none usable is TLS_EBUNDLE.  On success *out is set.
+ * embedded roots when built in, else the system bundles.  Certificates
+ * BearSSL cannot decode are skipped; a bundle with none usable is
+ * TLS_EBUNDLE.  On success *out is set.
  */
 int		 tls_anchors_load(struct tls_anchors **out, const char *path);
 size_t		 tls_anchors_count(const struct tls_anchors *);
-/* The file the anchors came from (valid while the anchors live). */
+/*
+ * Where the anchors came from, for messages: a file name, "SSL_CERT_DIR
+ * DIR", "embedded Mozilla roots"... (valid while the anchors live).
+ */
 const char	*tls_anchors_path(const struct tls_anchors *);
 void		 tls_anchors_free(struct tls_anchors *);
+
+/*
+ * Sits between the engine and the minimal X.509 engine to keep what the
+ * server's own certificate says (names, dates) for error messages.
+ */
+struct tls_x509_watch {
+	const br_x509_class		*vtable;
+	br_x509_minimal_context		*inner;
+	br_x509_decoder_context		 dc;
+	unsigned			 ncerts;
+	int				 have_dates;
+	int64_t				 not_before;	/* Unix time */
+	int64_t				 not_after;
+	br_name_element			 names[2];	/* SAN dNSName, CN */
+	char				 dns[128];
+	char				 cn[128];
+};
 
 struct tls_conn {
 	br_ssl_client_context		 cc;
 	br_x509_minimal_context		 xc;
+	struct tls_x509_watch		 xw;
 	br_ssl_session_parameters	 session;
 	int				 have_session;
 	char				 session_host[256];
@@ -123,5 +204,14 @@ int		 tls_fd(const struct tls_conn *);
 void		 tls_close(struct tls_conn *);
 
 const char	*tls_strerror(int);
+
+/*
+ * tls_strerror(e), or, when e is what the last failed tls_connect() of
+ * this process returned, a sentence with what it saw: "certificate is
+ * for host a.example, not b.example", "certificate expired on
+ * 2026-01-02"...  The server is single-threaded; the text lives until
+ * the next failed handshake.
+ */
+const char	*tls_describe(int e);
 
 #endif

@@ -12,7 +12,8 @@ export DEBIAN_FRONTEND=noninteractive
 need=""
 want() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed' || need="$need $1"; }
 
-case $what in build|cross|all) for p in musl-tools musl-dev dpkg-dev make gcc; do want $p; done ;; esac
+# ca-certificates: the Mozilla roots that `make EMBED_ROOTS=1` builds in.
+case $what in build|cross|all) for p in musl-tools musl-dev dpkg-dev make gcc ca-certificates; do want $p; done ;; esac
 # Multiarch: musl-dev:arm64 and musl-dev:armhf bring the wrappers
 # aarch64-linux-musl-gcc and arm-linux-musleabihf-gcc (see cross/*.mk).
 case $what in cross|all)

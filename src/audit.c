@@ -3,6 +3,7 @@
  * audit.h.
  */
 #include <sys/types.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -13,14 +14,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bearssl.h"
+
 #include "audit.h"
 #include "jsonw.h"
 #include "util.h"
+
+/*
+ * The chain state of a sealed log.  key is K(R,seq): the key of the next
+ * record, the only key material the process holds while it runs.
+ */
+struct chain {
+	uint8_t		 key[AUDIT_KEY_BYTES];
+	uint8_t		 prev[AUDIT_MAC_BYTES];	/* mac of the last line */
+	uint8_t		 run[AUDIT_RUN_BYTES];
+	uint64_t	 seq;		/* seq of the next record */
+	uint64_t	 pending;	/* records since the last seal */
+	int64_t		 pending_ms;	/* monotonic time of the first */
+	unsigned	 records;	/* seal interval in records */
+	unsigned	 seconds;	/* and in seconds; 0: no timer */
+	int		 failed;	/* a seal failed; said once */
+};
 
 struct audit {
 	int		 fd;
 	int		 owned;		/* audit_close() closes fd */
 	struct buf	 line;		/* reused for every record */
+	struct chain	*chain;		/* NULL: not sealed */
 };
 
 /* Bytes of input hex-encoded per piece of a "_hex" string. */
@@ -402,6 +422,152 @@ realtime_ms(int64_t *out)
 }
 
 /* see audit.h */
+void
+audit_mac(uint8_t out[AUDIT_MAC_BYTES], const uint8_t k[AUDIT_KEY_BYTES],
+    const void *p, size_t n)
+{
+	br_hmac_key_context	 kc;
+	br_hmac_context		 hc;
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, k, AUDIT_KEY_BYTES);
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, p, n);
+	br_hmac_out(&hc, out);
+	wipe(&kc, sizeof(kc));
+	wipe(&hc, sizeof(hc));
+}
+
+/* see audit.h */
+void
+audit_key_run(uint8_t out[AUDIT_KEY_BYTES], const uint8_t k0[AUDIT_KEY_BYTES],
+    const uint8_t run[AUDIT_RUN_BYTES])
+{
+	static const char	 label[] = "mcp-s3 audit run";
+	uint8_t			 msg[sizeof(label) - 1 + AUDIT_RUN_BYTES];
+
+	memcpy(msg, label, sizeof(label) - 1);
+	memcpy(msg + sizeof(label) - 1, run, AUDIT_RUN_BYTES);
+	audit_mac(out, k0, msg, sizeof(msg));
+}
+
+/* see audit.h */
+void
+audit_key_evolve(uint8_t k[AUDIT_KEY_BYTES])
+{
+	static const char	 label[] = "mcp-s3 audit evolve";
+	br_sha256_context	 h;
+
+	br_sha256_init(&h);
+	br_sha256_update(&h, label, sizeof(label) - 1);
+	br_sha256_update(&h, k, AUDIT_KEY_BYTES);
+	/* The output overwrites K(R,i) itself: no copy of it is left. */
+	br_sha256_out(&h, k);
+	wipe(&h, sizeof(h));
+}
+
+/*
+ * Turns the line in a->line (ending "}\n") into the chain's next link:
+ * appends run, seq and prev, the mac over all of it, and "}\n".  The
+ * mac goes to *mac; the chain does not move yet.
+ */
+static int
+chain_line(struct audit *a, uint8_t mac[AUDIT_MAC_BYTES])
+{
+	struct chain	*c = a->chain;
+	struct buf	*b = &a->line;
+	char		 run[2 * AUDIT_RUN_BYTES + 1];
+	char		 hex[2 * AUDIT_MAC_BYTES + 1];
+
+	if (b->n < 2 || memcmp(b->p + b->n - 2, "}\n", 2) != 0)
+		return AUDIT_EINVAL;
+	b->n -= 2;
+	hex_encode(run, c->run, AUDIT_RUN_BYTES);
+	hex_encode(hex, c->prev, AUDIT_MAC_BYTES);
+	if (buf_addf(b, ",\"run\":\"%s\",\"seq\":%llu,\"prev\":\"%s\"", run,
+	    (unsigned long long)c->seq, hex) != 0)
+		return AUDIT_ELIMIT;
+	audit_mac(mac, c->key, b->p, b->n);
+	hex_encode(hex, mac, AUDIT_MAC_BYTES);
+	if (buf_addf(b, ",\"mac\":\"%s\"}\n", hex) != 0)
+		return AUDIT_ELIMIT;
+	return 0;
+}
+
+/*
+ * Writes the line in a->line as the chain's next link.  The chain moves
+ * on (and K(R,i) is gone) once any of the line reached the file; after a
+ * write that wrote nothing the same key, seq and prev serve the next try.
+ */
+static int
+write_linked(struct audit *a)
+{
+	struct chain	*c = a->chain;
+	uint8_t		 mac[AUDIT_MAC_BYTES];
+	int		 rc;
+
+	if ((rc = chain_line(a, mac)) != 0)
+		return rc;
+	rc = write_line(a->fd, a->line.p, a->line.n);
+	if (rc == 0 || rc == AUDIT_ESHORT) {
+		memcpy(c->prev, mac, sizeof(mac));
+		audit_key_evolve(c->key);
+		c->seq++;
+	}
+	return rc;
+}
+
+/* A start or seal record, linked and written. */
+static int
+write_event(struct audit *a, const char *event, const char *reason,
+    uint64_t offset)
+{
+	struct jsonw	 w;
+	char		 ts[25];
+	int64_t		 now = 0;
+	int		 rc;
+
+	(void)realtime_ms(&now);
+	timestamp_ms(ts, now);
+	buf_reset(&a->line);
+	jsonw_init(&w, &a->line);
+	jsonw_begin_object(&w);
+	jsonw_kstr(&w, "timestamp", ts);
+	jsonw_kstr(&w, "event", event);
+	if (reason != NULL) {
+		jsonw_kstr(&w, "reason", reason);
+		jsonw_kuint(&w, "records", a->chain->pending);
+	} else
+		jsonw_kuint(&w, "offset", offset);
+	jsonw_end_object(&w);
+	if ((rc = end_line(&w, &a->line, 0)) != 0)
+		return rc;
+	return write_linked(a);
+}
+
+/* A seal when records are pending. */
+static int
+seal_locked(struct audit *a, const char *reason)
+{
+	int	 rc;
+
+	if (a->chain == NULL || a->chain->pending == 0)
+		return 0;
+	if ((rc = write_event(a, "seal", reason, 0)) == 0) {
+		a->chain->pending = 0;
+		return 0;
+	}
+	/* The timer tries again an interval later, not at once. */
+	a->chain->pending_ms = time_now_ms();
+	if (!a->chain->failed) {
+		/* Said once, like a failed record; the message is static. */
+		a->chain->failed = 1;
+		fprintf(stderr, "mcp-s3: writing an audit seal failed: %s\n",
+		    audit_strerror(rc));
+	}
+	return rc;
+}
+
+/* see audit.h */
 int
 audit_write(struct audit *a, const struct audit_record *r)
 {
@@ -414,8 +580,100 @@ audit_write(struct audit *a, const struct audit_record *r)
 	(void)realtime_ms(&now);
 	buf_reset(&a->line);
 	if ((rc = audit_format(&a->line, r, now)) != 0)
+		goto out;
+	if (a->chain == NULL) {
+		rc = write_line(a->fd, a->line.p, a->line.n);
+		goto out;
+	}
+	/* Overdue (the loop was busy with a call): seal first. */
+	if (a->chain->pending > 0 && a->chain->seconds > 0 &&
+	    time_now_ms() - a->chain->pending_ms >=
+	    (int64_t)a->chain->seconds * 1000) {
+		(void)seal_locked(a, "timer");
+		buf_reset(&a->line);
+		if ((rc = audit_format(&a->line, r, now)) != 0)
+			goto out;
+	}
+	if ((rc = write_linked(a)) != 0)
+		goto out;
+	if (a->chain->pending++ == 0)
+		a->chain->pending_ms = time_now_ms();
+	if (a->chain->pending >= a->chain->records)
+		rc = seal_locked(a, "count");
+out:
+	return rc;
+}
+
+/* see audit.h */
+int
+audit_seal_pending(struct audit *a)
+{
+	int	 rc;
+
+	if (a == NULL)
+		return AUDIT_EINVAL;
+	rc = seal_locked(a, "timer");
+	return rc;
+}
+
+/* see audit.h */
+int64_t
+audit_seal_wait_ms(const struct audit *a, int64_t now_ms)
+{
+	int64_t	 due;
+
+	if (a == NULL || a->chain == NULL || a->chain->pending == 0 ||
+	    a->chain->seconds == 0)
+		return -1;
+	due = a->chain->pending_ms + (int64_t)a->chain->seconds * 1000;
+	return due > now_ms ? due - now_ms : 0;
+}
+
+/* Sets up the chain on a and writes the start record. */
+static int
+start_chain(struct audit *a, const uint8_t k0[AUDIT_KEY_BYTES],
+    const uint8_t run[AUDIT_RUN_BYTES], uint64_t offset, unsigned records,
+    unsigned seconds)
+{
+	struct chain	*c;
+	int		 rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return AUDIT_ENOMEM;
+	audit_key_run(c->key, k0, run);
+	memcpy(c->run, run, AUDIT_RUN_BYTES);
+	c->records = records > 0 ? records : AUDIT_SEAL_RECORDS;
+	c->seconds = seconds;
+	a->chain = c;
+	/* The start record is pending too: a log always ends with a seal. */
+	if ((rc = write_event(a, "start", NULL, offset)) == 0) {
+		c->pending = 1;
+		c->pending_ms = time_now_ms();
+	}
+	return rc;
+}
+
+/* see audit.h */
+int
+audit_open_fd_sealed(struct audit **ap, int fd,
+    const uint8_t key[AUDIT_KEY_BYTES], const uint8_t run[AUDIT_RUN_BYTES],
+    uint64_t offset, unsigned records, unsigned seconds)
+{
+	int	 rc;
+
+	if (ap == NULL)
+		return AUDIT_EINVAL;
+	*ap = NULL;
+	if (key == NULL || run == NULL)
+		return AUDIT_EINVAL;
+	if ((rc = audit_open_fd(ap, fd)) != 0)
 		return rc;
-	return write_line(a->fd, a->line.p, a->line.n);
+	if ((rc = start_chain(*ap, key, run, offset, records,
+	    seconds)) != 0) {
+		audit_close(*ap);
+		*ap = NULL;
+	}
+	return rc;
 }
 
 /* see audit.h */
@@ -437,13 +695,13 @@ audit_log_line(int fd, const struct audit_record *r)
 static int
 alloc_audit(struct audit **ap, int fd, int owned)
 {
-	struct audit	*a;
+	struct audit		*a;
 
-	if ((a = malloc(sizeof(*a))) == NULL)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return AUDIT_ENOMEM;
 	a->fd = fd;
 	a->owned = owned;
-	buf_init(&a->line, AUDIT_MAX_LINE_BYTES);
+	buf_init(&a->line, AUDIT_MAX_LINE_BYTES + AUDIT_CHAIN_BYTES);
 	*ap = a;
 	return 0;
 }
@@ -545,11 +803,201 @@ audit_open(struct audit **ap, const char *path, char *err, size_t errlen)
 }
 
 /* see audit.h */
+int
+audit_key_load(uint8_t key[AUDIT_KEY_BYTES], const char *path,
+    const char *what, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 raw[2 * AUDIT_KEY_BYTES + 2];
+	size_t		 n = 0, i;
+	ssize_t		 r;
+	int		 fd, hi, lo, rc = AUDIT_EKEY;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (key == NULL || path == NULL || what == NULL)
+		return AUDIT_EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s: %s", what, path, errno == ELOOP ?
+		    "is a symbolic link; give the path of the file itself" :
+		    strerror(errno));
+		return AUDIT_EKEY;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s: cannot stat: %s", what, path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s: is not a regular file", what,
+		    path);
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "%s: %s: is open to group or others "
+		    "(mode %04o), so the seed of the audit chain may have "
+		    "leaked; make a new key, chmod 600 it", what, path,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: %s: is owned by uid %lu, not by the "
+		    "user mcp-s3 runs as (uid %lu)", what, path,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		goto out;
+	}
+	/* One byte more than a key and its '\n' tells "too long". */
+	while (n < sizeof(raw)) {
+		r = read(fd, raw + n, sizeof(raw) - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s: cannot read: %s", what,
+			    path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n == sizeof(raw) - 1 && raw[n - 1] == '\n')
+		n--;
+	if (n != 2 * AUDIT_KEY_BYTES) {
+		snprintf(err, errlen, "%s: %s: holds %s bytes; expected 64 hex "
+		    "digits (a 32-byte key), made e.g. with head -c 32 "
+		    "/dev/urandom | od -An -tx1 | tr -d ' \\n'", what, path,
+		    n > 2 * AUDIT_KEY_BYTES ? "more than 65" : "too few");
+		goto out;
+	}
+	for (i = 0; i < AUDIT_KEY_BYTES; i++) {
+		hi = hex_digit((unsigned char)raw[2 * i]);
+		lo = hex_digit((unsigned char)raw[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			/* Where, never what: the byte may be key material. */
+			snprintf(err, errlen, "%s: %s: byte %zu is not a hex "
+			    "digit; expected 64 hex digits", what, path,
+			    hi < 0 ? 2 * i + 1 : 2 * i + 2);
+			wipe(key, AUDIT_KEY_BYTES);
+			goto out;
+		}
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	rc = 0;
+out:
+	wipe(raw, sizeof(raw));
+	close(fd);
+	return rc;
+}
+
+/* Fills buf with random bytes: getrandom(), else /dev/urandom. */
+static int
+random_bytes(uint8_t *p, size_t n)
+{
+	size_t	 got = 0;
+	ssize_t	 r;
+	int	 fd;
+
+	while (got < n) {
+		r = getrandom(p + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == n)
+		return 0;
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
+		return AUDIT_ERANDOM;
+	for (got = 0; got < n; got += (size_t)r) {
+		r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0)
+			break;
+	}
+	close(fd);
+	return got == n ? 0 : AUDIT_ERANDOM;
+}
+
+/* see audit.h */
+int
+audit_open_sealed(struct audit **ap, const char *path,
+    const struct audit_sealing *s, char *err, size_t errlen)
+{
+	struct flock	 fl;
+	struct stat	 st;
+	uint8_t		 run[AUDIT_RUN_BYTES];
+	int		 rc;
+
+	if (s == NULL || s->key == NULL)
+		return audit_open(ap, path, err, errlen);
+	if (ap == NULL) {
+		rc = AUDIT_EINVAL;
+		goto out;
+	}
+	*ap = NULL;
+	if (path == NULL) {
+		snprintf(err, errlen, "MCP_S3_AUDIT_KEY_FILE: set without "
+		    "MCP_S3_AUDIT_FILE; a sealed log needs a file");
+		rc = AUDIT_EINVAL;
+		goto out;
+	}
+	if ((rc = audit_open(ap, path, err, errlen)) != 0)
+		goto out;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl((*ap)->fd, F_SETLK, &fl) != 0) {
+		snprintf(err, errlen, "audit file %s: %s", path, errno ==
+		    EACCES || errno == EAGAIN ? "another process is sealing "
+		    "it; give each server a file of its own" :
+		    "cannot lock it");
+		rc = AUDIT_EREFUSED;
+		goto fail;
+	}
+	if (fstat((*ap)->fd, &st) != 0) {
+		snprintf(err, errlen, "audit file %s: cannot stat: %s", path,
+		    strerror(errno));
+		rc = AUDIT_EOPEN;
+		goto fail;
+	}
+	if ((rc = random_bytes(run, sizeof(run))) != 0) {
+		snprintf(err, errlen, "audit file %s: no random bytes for the "
+		    "run id", path);
+		goto fail;
+	}
+	if ((rc = start_chain(*ap, s->key, run, (uint64_t)st.st_size,
+	    s->records, s->seconds)) != 0) {
+		snprintf(err, errlen, "audit file %s: cannot start the sealed "
+		    "log: %s", path, audit_strerror(rc));
+		goto fail;
+	}
+	goto out;
+fail:
+	audit_close(*ap);
+	*ap = NULL;
+out:
+	if (s->key != NULL)
+		wipe(s->key, AUDIT_KEY_BYTES);
+	return rc;
+}
+
+/* see audit.h */
 void
 audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
+	if (a->chain != NULL) {
+		(void)seal_locked(a, "shutdown");
+		wipe(a->chain, sizeof(*a->chain));
+		free(a->chain);
+	}
 	if (a->owned)
 		close(a->fd);
 	buf_free(&a->line);
@@ -577,6 +1025,10 @@ audit_strerror(int err)
 		return "the audit record was written only in part";
 	case AUDIT_ELIMIT:
 		return "the audit record is too long";
+	case AUDIT_EKEY:
+		return "the audit key file is unusable";
+	case AUDIT_ERANDOM:
+		return "no random bytes for the audit run id";
 	default:
 		return "unknown audit error";
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "config.h"
 #include "json.h"
 #include "limits.h"
@@ -16,10 +17,12 @@
 #define MAX_TIMEOUT_MS	(24ll * 3600 * 1000)
 
 const struct config_setting config_settings[] = {
-	{ "AWS_REGION", "us-east-1", "region used for signing and AWS endpoints (AWS_DEFAULT_REGION is read when unset)" },
+	{ "AWS_REGION", "us-east-1", "region used for signing and AWS endpoints (else AWS_DEFAULT_REGION, else the profile's region)" },
 	{ "AWS_ACCESS_KEY_ID", "-", "access key id (needs AWS_SECRET_ACCESS_KEY)" },
 	{ "AWS_SECRET_ACCESS_KEY", "-", "secret access key; never logged or shown" },
 	{ "AWS_SESSION_TOKEN", "-", "session token of temporary credentials" },
+	{ "AWS_PROFILE", "default", "profile of the shared files (~/.aws/...); the whole credential chain: docs/configuration.md" },
+	{ "AWS_ROLE_ARN", "-", "role of web identity, with AWS_WEB_IDENTITY_TOKEN_FILE" },
 	{ "S3_ENDPOINT", "AWS", "custom endpoint, http://host[:port] or https://host[:port]" },
 	{ "S3_USE_PATH_STYLE", "false", "path-style addressing (http://host/bucket/key); automatic for IP and localhost endpoints" },
 	{ "S3_TIMEOUT", "30s", "connect and read deadline: 500ms, 45s, 2m, 1h or seconds" },
@@ -37,11 +40,17 @@ const struct config_setting config_settings[] = {
 	{ "MCP_S3_ALLOWED_BUCKETS", "-", "comma-separated buckets every tool is restricted to" },
 	{ "MCP_S3_EXT_AUDIT", "false", "one JSON line per tool call (on when MCP_S3_AUDIT_FILE is set)" },
 	{ "MCP_S3_AUDIT_FILE", "stderr", "audit file, appended, created 0600" },
+	{ "MCP_S3_AUDIT_KEY_FILE", "-", "seed key (64 hex digits, mode 0600): seals the audit file with an HMAC chain" },
+	{ "MCP_S3_AUDIT_SEAL_RECORDS", "100", "sealed log: a seal record after this many records" },
+	{ "MCP_S3_AUDIT_SEAL_SECONDS", "60", "sealed log: and this many seconds after an unsealed record (0: no timer)" },
 	{ "MCP_S3_RATE_LIMIT", "off", "tool calls per second with a burst: RATE[/s|/m|/h][,BURST], e.g. 5,20" },
 	{ "MCP_S3_BYTE_LIMIT", "off", "object bytes read or written per minute: SIZE[/s|/m|/h], e.g. 500MB" },
 	{ "MCP_S3_EXT_LOGGING", "false", "one structured line per request on stderr" },
 	{ "S3_PRESIGN_ENDPOINT", "-", "public http(s)://host[:port] that presigned URLs are signed for" },
-	{ "AWS_CA_BUNDLE", "system", "PEM file of trusted CAs for https (SSL_CERT_FILE is read when unset)" },
+	{ "AWS_CA_BUNDLE", "system", "PEM file of trusted CAs for https; alone when set" },
+	{ "SSL_CERT_FILE", "system", "PEM file of trusted CAs, when AWS_CA_BUNDLE is unset" },
+	{ "SSL_CERT_DIR", "system", "directories (a:b) of CA files (*.pem, *.crt, hashed names), with SSL_CERT_FILE" },
+	{ "MCP_S3_SANDBOX", "on", "on: narrow the process once started (Landlock, seccomp); off for debugging" },
 	{ NULL, NULL, NULL }
 };
 
@@ -412,9 +421,13 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 	}
 	strcpy(c->name, v);
 
+	c->region_set = 1;
 	if ((v = get(fn, arg, "AWS_REGION")) == NULL &&
-	    (v = get(fn, arg, "AWS_DEFAULT_REGION")) == NULL)
+	    (v = get(fn, arg, "AWS_DEFAULT_REGION")) == NULL) {
+		/* The profile's region may still replace it (s3.c). */
 		v = "us-east-1";
+		c->region_set = 0;
+	}
 	if (!valid_region(v)) {
 		seterr(err, errlen, "%s: invalid region \"%.40s\"; expected "
 		    "lower-case letters, digits and '-', e.g. eu-west-1",
@@ -541,6 +554,63 @@ load_audit(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	return 0;
 }
 
+/* One seal interval setting: a whole number in [lo, hi]. */
+static int
+load_seal_uint(config_get_fn fn, void *arg, const char *name, unsigned def,
+    unsigned lo, unsigned hi, unsigned *out, char *err, size_t errlen)
+{
+	const char *v;
+	uint64_t u;
+
+	*out = def;
+	if ((v = get(fn, arg, name)) == NULL)
+		return 0;
+	if (get(fn, arg, "MCP_S3_AUDIT_KEY_FILE") == NULL) {
+		seterr(err, errlen, "%s: set without MCP_S3_AUDIT_KEY_FILE; "
+		    "only a sealed audit log has seals", name);
+		return CONFIG_EINVAL;
+	}
+	if (parse_u64(v, strlen(v), &u) != 0 || u < lo || u > hi) {
+		seterr(err, errlen, "%s: invalid value \"%.40s\"; expected a "
+		    "whole number from %u to %u", name, v, lo, hi);
+		return CONFIG_EINVAL;
+	}
+	*out = (unsigned)u;
+	return 0;
+}
+
+/*
+ * MCP_S3_AUDIT_KEY_FILE: K0 is read now, before the sandbox closes the
+ * file system, and wiped once the audit log has derived its run key.
+ */
+static int
+load_audit_key(struct config *cfg, config_get_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const char *f;
+	int rc;
+
+	if ((rc = load_seal_uint(fn, arg, "MCP_S3_AUDIT_SEAL_RECORDS",
+	    AUDIT_SEAL_RECORDS, 1, AUDIT_SEAL_RECORDS_MAX,
+	    &cfg->audit_seal_records, err, errlen)) != 0 ||
+	    (rc = load_seal_uint(fn, arg, "MCP_S3_AUDIT_SEAL_SECONDS",
+	    AUDIT_SEAL_SECONDS, 0, AUDIT_SEAL_SECONDS_MAX,
+	    &cfg->audit_seal_seconds, err, errlen)) != 0)
+		return rc;
+	if ((f = get(fn, arg, "MCP_S3_AUDIT_KEY_FILE")) == NULL)
+		return 0;
+	if (cfg->audit_file == NULL) {
+		seterr(err, errlen, "MCP_S3_AUDIT_KEY_FILE: set without "
+		    "MCP_S3_AUDIT_FILE; only an audit file can be sealed");
+		return CONFIG_EINVAL;
+	}
+	if (audit_key_load(cfg->audit_key, f, "MCP_S3_AUDIT_KEY_FILE", err,
+	    errlen) != 0)
+		return CONFIG_EINVAL;
+	cfg->audit_keyed = 1;
+	return 0;
+}
+
 #define ADD_VAR		"S3_ADDITIONAL_CONNECTIONS"
 #define ADD_TOKENS	4096
 
@@ -562,7 +632,7 @@ add_string(const struct json *j, int obj, const char *field, struct buf *out,
 	if ((v = json_find(j, obj, field)) < 0)
 		return 0;
 	if (json_type(j, v) != JSON_STRING || json_decode(j, v, out) != 0 ||
-	    memchr(out->p, '\0', out->n) != NULL) {
+	    (out->n > 0 && memchr(out->p, '\0', out->n) != NULL)) {
 		seterr(err, errlen, ADD_VAR ": connection \"%s\": %s must be a "
 		    "string", name, field);
 		return CONFIG_EINVAL;
@@ -640,6 +710,7 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 	}
 	snprintf(c->region, sizeof(c->region), "%s", have ? v.p :
 	    primary->region);
+	c->region_set = have || primary->region_set;
 
 	if ((rc = add_string(j, obj, "endpoint", &v, c->name, &have, err,
 	    errlen)) != 0)
@@ -702,12 +773,19 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 	    errlen)) != 0)
 		goto out;
 	if (have) {
-		/* Not silently ignored: the credential chain is not here yet. */
-		seterr(err, errlen, ADD_VAR ": connection \"%s\": profile is "
-		    "not supported yet; give access_key_id and "
-		    "secret_access_key", c->name);
-		rc = CONFIG_EINVAL;
-		goto out;
+		/* Read by the connection's credential chain (creds.h). */
+		if (v.p[0] == '\0' || strlen(v.p) > 127) {
+			seterr(err, errlen, ADD_VAR ": connection \"%s\": "
+			    "profile must be a name of 1 to 127 bytes",
+			    c->name);
+			rc = CONFIG_EINVAL;
+			goto out;
+		}
+		if ((c->profile = xstrdup(v.p)) == NULL) {
+			rc = CONFIG_ENOMEM;
+			goto out;
+		}
+		c->creds_from = "profile";
 	}
 
 	if ((rc = add_string(j, obj, "access_key_id", &ak, c->name, &ak_have,
@@ -737,7 +815,7 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 			rc = CONFIG_ENOMEM;
 			goto out;
 		}
-	} else if (primary->access_key != NULL) {
+	} else if (primary->access_key != NULL && c->profile == NULL) {
 		/* As with the SDKs: keys from the environment serve it too. */
 		c->creds_from = "environment";
 		if ((c->access_key = xstrdup(primary->access_key)) == NULL ||
@@ -747,7 +825,7 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 			rc = CONFIG_ENOMEM;
 			goto out;
 		}
-	} else
+	} else if (c->profile == NULL)
 		c->creds_from = "none";
 	rc = 0;
 	goto out;
@@ -812,6 +890,8 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->get = fn;
+	cfg->get_arg = arg;
 	seterr(err, errlen, "out of memory");
 	if ((rc = load_conn(&cfg->conns[0], fn, arg, err, errlen)) != 0)
 		goto fail;
@@ -870,6 +950,7 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 
 	if ((rc = load_rules(cfg, fn, arg, err, errlen)) != 0 ||
 	    (rc = load_audit(cfg, fn, arg, err, errlen)) != 0 ||
+	    (rc = load_audit_key(cfg, fn, arg, err, errlen)) != 0 ||
 	    (rc = load_additional(cfg, fn, arg, err, errlen)) != 0)
 		goto fail;
 	if ((rc = load_rates(cfg, fn, arg, err, errlen)) != 0)
@@ -893,12 +974,34 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 		}
 	}
 
-	if ((v = get(fn, arg, "AWS_CA_BUNDLE")) != NULL ||
-	    (v = get(fn, arg, "SSL_CERT_FILE")) != NULL) {
-		if ((cfg->ca_bundle = xstrdup(v)) == NULL) {
-			rc = CONFIG_ENOMEM;
+	cfg->sandbox = 1;
+	if ((v = get(fn, arg, "MCP_S3_SANDBOX")) != NULL) {
+		if (strcmp(v, "on") == 0)
+			cfg->sandbox = 1;
+		else if (strcmp(v, "off") == 0)
+			cfg->sandbox = 0;
+		else {
+			seterr(err, errlen, "MCP_S3_SANDBOX: invalid value "
+			    "\"%.40s\"; expected on or off", v);
+			rc = CONFIG_EINVAL;
 			goto fail;
 		}
+	}
+
+	/* Trust (tls.h has the order); an empty value counts as unset. */
+	if ((v = get(fn, arg, "AWS_CA_BUNDLE")) != NULL && v[0] != '\0')
+		cfg->ca_bundle_var = "AWS_CA_BUNDLE";
+	else if ((v = get(fn, arg, "SSL_CERT_FILE")) != NULL && v[0] != '\0')
+		cfg->ca_bundle_var = "SSL_CERT_FILE";
+	if (cfg->ca_bundle_var != NULL &&
+	    (cfg->ca_bundle = xstrdup(v)) == NULL) {
+		rc = CONFIG_ENOMEM;
+		goto fail;
+	}
+	if ((v = get(fn, arg, "SSL_CERT_DIR")) != NULL && v[0] != '\0' &&
+	    (cfg->ssl_cert_dir = xstrdup(v)) == NULL) {
+		rc = CONFIG_ENOMEM;
+		goto fail;
 	}
 	if (errlen > 0)
 		err[0] = '\0';
@@ -931,14 +1034,21 @@ config_free(struct config *cfg)
 		cfg->conns[i].presign_base = NULL;
 		free(cfg->conns[i].ca_bundle);
 		cfg->conns[i].ca_bundle = NULL;
+		free(cfg->conns[i].profile);
+		cfg->conns[i].profile = NULL;
 		free_secret(&cfg->conns[i].access_key);
 		free_secret(&cfg->conns[i].secret_key);
 		free_secret(&cfg->conns[i].session_token);
 	}
 	free(cfg->ca_bundle);
 	cfg->ca_bundle = NULL;
+	cfg->ca_bundle_var = NULL;
+	free(cfg->ssl_cert_dir);
+	cfg->ssl_cert_dir = NULL;
 	free(cfg->audit_file);
 	cfg->audit_file = NULL;
+	wipe(cfg->audit_key, sizeof(cfg->audit_key));
+	cfg->audit_keyed = 0;
 	policy_free(&cfg->rules);
 	cfg->nconns = 0;
 }

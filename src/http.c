@@ -626,9 +626,13 @@ conn_open(struct http_conn *c)
 			net_close(fd);
 			return NET_ETIMEOUT;
 		}
+		/*
+		 * A close inside the handshake is the server refusing TLS
+		 * (or not speaking it), not a network fault.
+		 */
 		if ((r = tls_connect(&c->tc, fd, c->host, left,
 		    &c->watch)) != 0)
-			return r;
+			return r == TLS_ECLOSED ? HTTP_ETLSCLOSED : r;
 	} else
 		c->fd = fd;
 	c->open = 1;
@@ -650,11 +654,18 @@ conn_send(struct http_conn *c, const void *p, size_t n)
 }
 
 static int
-conn_recv(struct http_conn *c, void *p, size_t n)
+conn_recv(struct http_conn *c, void *p, size_t n, int64_t wait_ms)
 {
 	if (c->tls)
-		return tls_read(&c->tc, p, n, c->idle_ms, &c->watch);
-	return net_read(c->fd, p, n, c->idle_ms, &c->watch);
+		return tls_read(&c->tc, p, n, wait_ms, &c->watch);
+	return net_read(c->fd, p, n, wait_ms, &c->watch);
+}
+
+/* True once the parser is past the response head (in or after the body). */
+static int
+in_body(const struct http_parser *p)
+{
+	return p->state != S_STATUS && p->state != S_HEADER;
 }
 
 /* One exchange's view of the caller's callbacks. */
@@ -665,6 +676,9 @@ struct exchange {
 	int				 discard;	/* this response is retried */
 	int				 delivered;	/* user saw the status */
 	int				 status;
+	int				 sent;		/* the request went out whole */
+	uint64_t			 dropped;	/* body bytes of a discard */
+	int				 overflow;	/* a discard ran too long */
 };
 
 static int
@@ -704,7 +718,16 @@ x_body(void *arg, const char *p, size_t n)
 {
 	struct exchange	*x = arg;
 
-	if (x->discard || x->user == NULL || x->user->body == NULL)
+	if (x->discard) {
+		/* Read to keep the socket, but not forever. */
+		if (n > HTTP_MAX_DISCARD_BYTES - x->dropped) {
+			x->overflow = 1;
+			return 1;
+		}
+		x->dropped += n;
+		return 0;
+	}
+	if (x->user == NULL || x->user->body == NULL)
 		return 0;
 	return x->user->body(x->user->arg, p, n);
 }
@@ -712,16 +735,20 @@ x_body(void *arg, const char *p, size_t n)
 /*
  * Sends the request on the open connection and reads the response.
  * *got counts response bytes, so a stale socket can be told from a
- * failure after the server started answering.
+ * failure after the server started answering.  Each wait is bounded by
+ * idle_ms, and the whole head by idle_ms from the end of the request:
+ * a peer that trickles its head (slowloris) cannot hold the exchange.
  */
 static int
 send_and_receive(struct http_conn *c, const struct http_request *req,
     struct exchange *x, size_t *got)
 {
+	int64_t	 head_deadline = 0, wait;
 	size_t	 used;
 	int	 n, r;
 
 	*got = 0;
+	x->sent = 0;
 	r = conn_send(c, c->head.p, c->head.n);
 	if (r == 0 && req->body != NULL && req->body_len > 0)
 		r = conn_send(c, req->body, req->body_len);
@@ -729,11 +756,18 @@ send_and_receive(struct http_conn *c, const struct http_request *req,
 		r = tls_flush(&c->tc, c->idle_ms, &c->watch);
 	if (r != 0)
 		return r;
+	x->sent = 1;
 
 	http_parser_init(&c->parser, strcmp(req->method, "HEAD") == 0,
 	    &x->cb);
+	if (c->idle_ms > 0)
+		head_deadline = time_now_ms() + c->idle_ms;
 	for (;;) {
-		n = conn_recv(c, c->rbuf, sizeof(c->rbuf));
+		wait = c->idle_ms;
+		if (head_deadline != 0 && !in_body(&c->parser) &&
+		    (wait = head_deadline - time_now_ms()) <= 0)
+			return NET_ETIMEOUT;
+		n = conn_recv(c, c->rbuf, sizeof(c->rbuf), wait);
 		if (n < 0)
 			return n;
 		if (n == 0) {
@@ -762,7 +796,11 @@ stale_error(int r)
 	return r == NET_ERESET || r == TLS_ECLOSED || r == HTTP_ETRUNCATED;
 }
 
-/* One attempt, replacing a stale kept-alive socket once. */
+/*
+ * One attempt, replacing a stale kept-alive socket once.  A request that
+ * is not idempotent is sent again only if it never went out whole: a
+ * peer that read it and then reset may have acted on it.
+ */
 static int
 attempt(struct http_conn *c, const struct http_request *req,
     struct exchange *x, struct http_result *res)
@@ -780,13 +818,15 @@ attempt(struct http_conn *c, const struct http_request *req,
 			return r;
 		res->attempts++;
 		res->reused = reused;
-		x->discard = x->delivered = 0;
+		x->discard = x->delivered = x->overflow = 0;
 		x->status = 0;
+		x->dropped = 0;
 		r = send_and_receive(c, req, x, &got);
 		if (r == 0)
 			return 0;
 		http_conn_close(c);
-		if (!reused || got > 0 || !stale_error(r))
+		if (!reused || got > 0 || !stale_error(r) ||
+		    (!req->idempotent && x->sent))
 			return r;
 		reused = 0;
 		res->reconnects++;
@@ -840,6 +880,9 @@ http_exchange(struct http_conn *c, const struct http_request *req,
 			res->status = x.status;
 			return 0;
 		}
+		/* A retried response too long to drain: the socket is closed. */
+		if (r == HTTP_EABORTED && x.overflow)
+			r = 0;
 		if (r != 0 && (!x.may_retry || x.delivered ||
 		    !retry_error(c, r)))
 			return r;
@@ -869,7 +912,7 @@ http_error_class(int e)
 		return HTTP_CLASS_NETWORK;
 	if (e == TLS_ENOMEM)
 		return HTTP_CLASS_LOCAL;
-	if (e <= -20 && e >= -39)
+	if ((e <= -20 && e >= -39) || e == HTTP_ETLSCLOSED)
 		return HTTP_CLASS_TLS;
 	if (e == HTTP_EPROTO || e == HTTP_ELIMIT || e == HTTP_ELENGTH)
 		return HTTP_CLASS_PROTOCOL;
@@ -897,6 +940,9 @@ http_strerror(int e)
 		return "request cannot be sent as given";
 	case HTTP_ENOMEM:
 		return "out of memory";
+	case HTTP_ETLSCLOSED:
+		return "the server closed the connection during the TLS "
+		    "handshake (is it speaking TLS on this port?)";
 	default:
 		return tls_strerror(e);	/* which falls back to net */
 	}

@@ -83,6 +83,15 @@ jsonrpc_fill(struct jsonrpc_reader *r)
 
 /* see jsonrpc.h */
 int
+jsonrpc_ready(const struct jsonrpc_reader *r)
+{
+	size_t avail = r->len - r->start;
+
+	return r->eof || (avail > 0 && memchr(r->p + r->start, '\n', avail));
+}
+
+/* see jsonrpc.h */
+int
 jsonrpc_next(struct jsonrpc_reader *r, struct slice *line)
 {
 	char *nl;

@@ -1,11 +1,14 @@
 /*
  * mcp.c - the MCP server loop; see mcp.h.
  */
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "catalog.h"
 #include "json.h"
 #include "jsonrpc.h"
@@ -473,10 +476,45 @@ on_input(void *arg)
 	return jsonrpc_scan(&m->rd, scan_cancel, m);
 }
 
+/*
+ * The timer of a sealed audit log (see audit.h): while no line is waiting,
+ * wait for input no longer than the seal is due, and seal when it is.  A
+ * failed seal moves its own deadline an interval on, so this never spins.
+ */
+static void
+seal_timer(struct mcp *m, int in)
+{
+	struct pollfd	 pfd;
+	int64_t		 w;
+
+	while (!stopping && !jsonrpc_ready(&m->rd)) {
+		if ((w = audit_seal_wait_ms(m->tools.audit, time_now_ms())) < 0)
+			return;
+		if (w == 0) {
+			(void)audit_seal_pending(m->tools.audit);
+			continue;
+		}
+		pfd.fd = in;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Input, end of input, an error or a signal: go and read. */
+		if (poll(&pfd, 1, w > INT_MAX ? INT_MAX : (int)w) != 0)
+			return;
+	}
+}
+
 /* see mcp.h */
 int
 mcp_serve(const struct config *cfg, int in, int out, char *err,
     size_t errlen)
+{
+	return mcp_serve_ready(cfg, in, out, err, errlen, NULL);
+}
+
+/* see mcp.h */
+int
+mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
+    size_t errlen, void (*ready)(const struct config *))
 {
 	struct mcp m;
 	struct slice line;
@@ -498,6 +536,8 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 		free(m.tok);
 		return 1;
 	}
+	if (ready != NULL)
+		ready(cfg);
 	tools_watch(&m.tools, in, on_input, &m);
 	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, %s; connection "
 	    "%s (%s, region %s)\n", MCP_S3_VERSION, cfg->readonly ?
@@ -505,9 +545,12 @@ mcp_serve(const struct config *cfg, int in, int out, char *err,
 	    cfg->conns[cfg->default_conn].name,
 	    cfg->conns[cfg->default_conn].endpoint ?
 	    cfg->conns[cfg->default_conn].endpoint : "AWS",
-	    cfg->conns[cfg->default_conn].region);
+	    s3_client_region(&m.tools.clients[cfg->default_conn]));
 
 	while (!stopping) {
+		seal_timer(&m, in);
+		if (stopping)
+			break;
 		rc = jsonrpc_next(&m.rd, &line);
 		if (rc == JSONRPC_EOF)
 			break;

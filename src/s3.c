@@ -9,11 +9,14 @@
 #include <time.h>
 
 #include "bearssl.h"
+#include "creds.h"
 #include "http.h"
 #include "limits.h"
 #include "s3.h"
+#include "s3region.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "tls.h"
 #include "url.h"
 
 /* Error documents are small; more than this is not one. */
@@ -23,8 +26,14 @@
 #define MAX_HEADERS	(MAX_EXTRA + 8)
 
 struct s3_impl {
-	struct http_conn	*http;
+	struct http_conn	*http;		/* the connection's endpoint */
+	struct http_conn	*alt;		/* AWS, another region; NULL */
+	char			 alt_region[S3REGION_BYTES];
 	struct sigv4_ctx	 sig;
+	struct creds_chain	*chain;
+	unsigned		 gen;		/* creds generation of sig */
+	char			 region[S3REGION_BYTES];
+	struct s3region_cache	 regions;
 };
 
 /* What one exchange collects besides the body. */
@@ -41,6 +50,8 @@ struct reply {
 	int			(*sink)(void *arg, const char *, size_t);
 	void			*sink_arg;
 	struct buf		 errbody;	/* a non-2xx body */
+	int			 attempts;	/* requests sent, retries included */
+	size_t			 ignored;	/* 2xx body bytes with no sink */
 };
 
 static void
@@ -168,13 +179,22 @@ on_body(void *arg, const char *p, size_t n)
 	struct reply *r = arg;
 
 	if (r->status >= 200 && r->status < 300) {
-		if (r->sink == NULL)
-			return 0;
-		return r->sink(r->sink_arg, p, n);
+		if (r->sink != NULL)
+			return r->sink(r->sink_arg, p, n);
+		/* A body nobody asked for: a little is fine, endless is not. */
+		if (n > ERROR_BODY_MAX - r->ignored)
+			return 1;
+		r->ignored += n;
+		return 0;
 	}
-	/* Keep what fits of an error document; it is never large. */
-	if (r->errbody.n + n > ERROR_BODY_MAX)
-		n = ERROR_BODY_MAX - r->errbody.n;
+	/*
+	 * Keep what fits of an error document; it is never large, and one
+	 * that goes on is not read further (s3_do_once keeps what came).
+	 */
+	if (n > ERROR_BODY_MAX - r->errbody.n) {
+		(void)buf_add(&r->errbody, p, ERROR_BODY_MAX - r->errbody.n);
+		return 1;
+	}
 	return buf_add(&r->errbody, p, n) != 0;
 }
 
@@ -182,7 +202,10 @@ on_body(void *arg, const char *p, size_t n)
 static int
 net_failure(int rc, struct s3_error *err)
 {
-	copy_str(err->message, sizeof(err->message), http_strerror(rc));
+	/* A failed handshake says what it saw (tls.h, tls_describe). */
+	copy_str(err->message, sizeof(err->message),
+	    http_error_class(rc) == HTTP_CLASS_TLS && rc != HTTP_ETLSCLOSED ?
+	    tls_describe(rc) : http_strerror(rc));
 	switch (http_error_class(rc)) {
 	case HTTP_CLASS_TIMEOUT:
 		return S3_ETIMEOUT;
@@ -199,6 +222,19 @@ net_failure(int rc, struct s3_error *err)
 	}
 }
 
+/* Ends err->message with how many attempts a retried request made. */
+static void
+note_attempts(struct s3_error *err, int attempts)
+{
+	size_t n = strlen(err->message);
+	int dot = n > 0 && err->message[n - 1] == '.';
+
+	if (attempts > 1)
+		snprintf(err->message + n, sizeof(err->message) - n,
+		    "%s after %d attempts", n == 0 ? "gave up" : dot ?
+		    " Gave up" : "; gave up", attempts);
+}
+
 /* Fills err from a non-2xx reply (its error document, if any). */
 static int
 s3_failure(struct reply *r, struct s3_error *err)
@@ -209,8 +245,18 @@ s3_failure(struct reply *r, struct s3_error *err)
 	err->status = r->status;
 	copy_str(err->request_id, sizeof(err->request_id), r->request_id);
 	copy_str(err->region, sizeof(err->region), r->region);
-	if (r->errbody.n == 0 || (x = malloc(sizeof(*x))) == NULL)
+	if (r->status >= 300 && r->status < 400) {
+		/* Unless its document says more: redirects are not followed. */
+		copy_str(err->code, sizeof(err->code), r->status == 301 ?
+		    "PermanentRedirect" : "Redirect");
+		copy_str(err->message, sizeof(err->message), "the server "
+		    "redirected the request, which is not followed: requests "
+		    "go to, and are signed for, the configured endpoint only");
+	}
+	if (r->errbody.n == 0 || (x = malloc(sizeof(*x))) == NULL) {
+		note_attempts(err, r->attempts);
 		return S3_ERESPONSE;
+	}
 	s3xml_init(x, S3XML_ERROR, 0, NULL, NULL);
 	xe = &x->error;
 	if (s3xml_feed(x, r->errbody.p, r->errbody.n) == 0 &&
@@ -224,6 +270,7 @@ s3_failure(struct reply *r, struct s3_error *err)
 			copy_str(err->region, sizeof(err->region), xe->region);
 	}
 	free(x);
+	note_attempts(err, r->attempts);
 	return S3_ERESPONSE;
 }
 
@@ -265,15 +312,76 @@ struct s3_req {
 };
 
 /*
- * Builds, signs and sends one request; the reply lands in r.
- * Returns 0 when a response came (any status), else an S3_E*.
+ * Credentials from the chain; a change of keys wipes the signing-key
+ * cache.  0, or S3_ENOCREDS / S3_ECREDS / S3_ECANCELED with the reason.
  */
 static int
-s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
+get_creds(struct s3_client *c, struct creds *out, struct s3_error *err)
+{
+	struct s3_impl *im = c->impl;
+	struct creds_error ce;
+	int rc;
+
+	creds_chain_watch(im->chain, c->watch_fd, c->on_watch, c->watch_arg);
+	rc = creds_get(im->chain, out, creds_wall_ms(), &ce);
+	if (rc != 0) {
+		copy_str(err->message, sizeof(err->message), ce.message);
+		wipe(&ce, sizeof(ce));
+		if (rc == CREDS_ECANCELED)
+			return S3_ECANCELED;
+		return rc == CREDS_ENONE ? S3_ENOCREDS : rc == CREDS_ENOMEM ?
+		    S3_ENOMEM : S3_ECREDS;
+	}
+	if (out->generation != im->gen) {
+		sigv4_ctx_wipe(&im->sig);
+		im->gen = out->generation;
+	}
+	return 0;
+}
+
+/*
+ * The HTTP connection for requests signed for region: the connection's
+ * own, except on AWS for another region, whose endpoint
+ * s3.REGION.amazonaws.com gets a second kept-alive connection.
+ */
+static int
+region_conn(struct s3_client *c, const char *region, struct http_conn **out,
     struct s3_error *err)
+{
+	struct s3_impl *im = c->impl;
+	char host[CONFIG_HOST_BYTES];
+
+	if (c->conn->custom_endpoint || strcmp(region, im->region) == 0) {
+		*out = im->http;
+		return 0;
+	}
+	if (im->alt == NULL || strcmp(im->alt_region, region) != 0) {
+		http_conn_free(im->alt);
+		im->alt = NULL;
+		snprintf(host, sizeof(host), "s3.%s.amazonaws.com", region);
+		if (http_conn_new(&im->alt, 1, host, 443, c->anchors) != 0) {
+			copy_str(err->message, sizeof(err->message),
+			    "out of memory");
+			return S3_ENOMEM;
+		}
+		copy_str(im->alt_region, sizeof(im->alt_region), region);
+	}
+	*out = im->alt;
+	return 0;
+}
+
+/*
+ * Builds, signs (for region) and sends one request; the reply lands in
+ * r.  Returns 0 when a response came (any status), else an S3_E*.
+ */
+static int
+s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
+    const char *region, struct s3_error *err)
 {
 	const struct config_conn *k = c->conn;
 	struct s3_impl *im = c->impl;
+	struct http_conn *hc;
+	struct creds ck;
 	struct sigv4_creds cr;
 	struct sigv4_request sr;
 	struct sigv4_header sh[MAX_EXTRA + 1];
@@ -288,8 +396,9 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	int rc, vhost;
 
 	memset(err, 0, sizeof(*err));
-	if (k->access_key == NULL)
-		return S3_ENOCREDS;
+	if ((rc = get_creds(c, &ck, err)) != 0 ||
+	    (rc = region_conn(c, region, &hc, err)) != 0)
+		return rc;
 	buf_init(&host, 0);
 	buf_init(&path, 0);
 	buf_init(&query, 0);
@@ -301,7 +410,7 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		buf_add(&host, q->bucket.p, q->bucket.n);
 		buf_addc(&host, '.');
 	}
-	buf_adds(&host, http_conn_host(im->http));
+	buf_adds(&host, http_conn_host(hc));
 	buf_addc(&path, '/');
 	if (q->bucket.n > 0 && !vhost) {
 		buf_add(&path, q->bucket.p, q->bucket.n);
@@ -336,9 +445,9 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		sh[nsh++].value = q->extra[i].value;
 	}
 	payload = q->payload_hash ? q->payload_hash : SIGV4_EMPTY_SHA256;
-	cr.access_key = k->access_key;
-	cr.secret = k->secret_key;
-	cr.token = k->session_token;
+	cr.access_key = ck.access_key;
+	cr.secret = ck.secret_key;
+	cr.token = ck.session_token;
 	memset(&sr, 0, sizeof(sr));
 	sr.method = q->method;
 	sr.host.p = host.p;
@@ -350,7 +459,7 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	sr.headers = sh;
 	sr.nheaders = nsh;
 	sr.payload_hash = payload;
-	sr.region = k->region;
+	sr.region = region;
 	sr.service = "s3";
 	sr.when = time(NULL);
 	if ((rc = sigv4_sign(&im->sig, &cr, &sr, &auth, amzdate)) != 0) {
@@ -367,9 +476,9 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	hh[nh++].value = slice_cstr(amzdate);
 	hh[nh].name = SLICE_LIT("x-amz-content-sha256");
 	hh[nh++].value = slice_cstr(payload);
-	if (k->session_token != NULL) {
+	if (ck.session_token != NULL) {
 		hh[nh].name = SLICE_LIT("x-amz-security-token");
-		hh[nh++].value = slice_cstr(k->session_token);
+		hh[nh++].value = slice_cstr(ck.session_token);
 	}
 	if (q->range != NULL) {
 		hh[nh].name = SLICE_LIT("Range");
@@ -398,19 +507,26 @@ s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	cb.header = on_header;
 	cb.body = on_body;
 	cb.arg = r;
-	http_conn_timeouts(im->http, k->timeout_ms, k->timeout_ms);
-	http_conn_watch(im->http, c->watch_fd, c->on_watch, c->watch_arg);
-	rc = http_exchange(im->http, &hr, &cb, &res);
+	http_conn_timeouts(hc, k->timeout_ms, k->timeout_ms);
+	http_conn_watch(hc, c->watch_fd, c->on_watch, c->watch_arg);
+	rc = http_exchange(hc, &hr, &cb, &res);
+	r->attempts = res.attempts;
 	if (rc != 0) {
-		if (rc == HTTP_EABORTED && r->status != 0) {
+		if (rc == HTTP_EABORTED && (r->status < 200 ||
+		    r->status >= 300) && r->errbody.n == ERROR_BODY_MAX) {
+			/* An error document that goes on: its start will do. */
+			http_conn_close(hc);
+			rc = 0;
+		} else if (rc == HTTP_EABORTED && r->status != 0) {
 			/* Our sink stopped it: the connection is unusable. */
-			http_conn_close(im->http);
+			http_conn_close(hc);
 			rc = S3_EPROTO;
 			snprintf(err->message, sizeof(err->message), "the "
 			    "server sent more than was asked for");
 		} else {
 			rc = net_failure(rc, err);
-			http_conn_close(im->http);
+			http_conn_close(hc);
+			note_attempts(err, res.attempts);
 		}
 	}
 out:
@@ -423,25 +539,200 @@ out:
 	return rc;
 }
 
+/* Clears what one exchange collected, for the same request again. */
+static void
+reply_reset(struct reply *r)
+{
+	struct buf u;
+
+	r->status = 0;
+	r->has_range = 0;
+	r->range_total = 0;
+	r->range_total_known = 0;
+	r->request_id[0] = '\0';
+	r->region[0] = '\0';
+	r->delete_marker = 0;
+	r->errbody.n = 0;
+	r->ignored = 0;
+	if (r->meta != NULL) {
+		u = r->meta->user;
+		u.n = 0;
+		memset(r->meta, 0, sizeof(*r->meta));
+		r->meta->user = u;
+	}
+}
+
+/* What the answer in r says about the bucket's region; see s3region.h. */
+static int
+redirect_of(struct reply *r, char out[S3REGION_BYTES])
+{
+	struct s3xml *x;
+	int sig = S3REGION_NONE;
+
+	out[0] = '\0';
+	if (r->status != 301 && r->status != 400 && r->status != 403)
+		return S3REGION_NONE;
+	if ((x = malloc(sizeof(*x))) == NULL)
+		return S3REGION_NONE;
+	s3xml_init(x, S3XML_ERROR, 0, NULL, NULL);
+	if (r->errbody.n == 0 || s3xml_feed(x, r->errbody.p,
+	    r->errbody.n) != 0 || s3xml_finish(x) != 0 ||
+	    x->doc != S3XML_ERROR)
+		memset(&x->error, 0, sizeof(x->error));
+	sig = s3region_redirect(r->status, x->error.code, r->region,
+	    x->error.region, x->error.endpoint, out);
+	free(x);
+	return sig;
+}
+
+/*
+ * One request, following a region redirect once: the bucket's cached
+ * region (else the connection's) signs the first try; an answer naming
+ * another region caches it and the request is signed and sent again.
+ * Returns as s3_do_once(), or S3_ERESPONSE when the redirect cannot be
+ * followed.
+ */
+static int
+s3_do(struct s3_client *c, const struct s3_req *q, struct reply *r,
+    struct s3_error *err)
+{
+	struct s3_impl *im = c->impl;
+	const char *cached;
+	char first[S3REGION_BYTES], next[S3REGION_BYTES];
+	char again[S3REGION_BYTES];
+	int rc, sig;
+
+	copy_str(first, sizeof(first), im->region);
+	if (q->bucket.n > 0 &&
+	    (cached = s3region_cache_get(&im->regions, q->bucket)) != NULL)
+		copy_str(first, sizeof(first), cached);
+	rc = s3_do_once(c, q, r, first, err);
+	if (rc != 0 || q->bucket.n == 0)
+		return rc;
+	sig = redirect_of(r, next);
+	if (sig == S3REGION_NONE ||
+	    (sig == S3REGION_FOUND && strcmp(next, first) == 0))
+		return 0;
+	if (sig == S3REGION_BAD) {
+		rc = s3_failure(r, err);
+		snprintf(err->message, sizeof(err->message), "S3 says bucket "
+		    "%.*s is in another region but names no usable region "
+		    "(\"%s\"); set the connection's region", (int)q->bucket.n,
+		    q->bucket.p, next);
+		err->region[0] = '\0';
+		return rc;
+	}
+	(void)s3region_cache_put(&im->regions, q->bucket, next);
+	reply_reset(r);
+	rc = s3_do_once(c, q, r, next, err);
+	if (rc != 0)
+		return rc;
+	sig = redirect_of(r, again);
+	if (r->status == 301 || sig == S3REGION_BAD ||
+	    (sig == S3REGION_FOUND && strcmp(again, next) != 0)) {
+		rc = s3_failure(r, err);
+		snprintf(err->message, sizeof(err->message), "S3 redirected "
+		    "bucket %.*s from region %s to %s, and there again%s%s; "
+		    "gave up after one retry", (int)q->bucket.n, q->bucket.p,
+		    first, next, again[0] ? " to " : "", again);
+		err->region[0] = '\0';
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * The signing region: the connection's when set, else its profile's
+ * (checked), else the default config.c gave.
+ */
+static int
+client_region(struct s3_client *c, struct s3_error *err)
+{
+	const struct config_conn *k = c->conn;
+	struct s3_impl *im = c->impl;
+	const char *pr;
+
+	copy_str(im->region, sizeof(im->region), k->region);
+	if (k->region_set || (pr = creds_profile_region(im->chain)) == NULL)
+		return 0;
+	if (!s3region_valid(pr)) {
+		snprintf(err->message, sizeof(err->message), "connection "
+		    "\"%s\": the profile's region \"%.40s\" is not a region "
+		    "name", k->name, pr);
+		return S3_EINVAL;
+	}
+	copy_str(im->region, sizeof(im->region), pr);
+	return 0;
+}
+
+/* see s3.h */
+int
+s3_client_open(struct s3_client *c, const struct config_conn *k,
+    const struct tls_anchors *anchors, config_get_fn get, void *arg,
+    struct s3_error *err)
+{
+	struct s3_error scratch;
+	struct creds_options o;
+	struct creds_error ce;
+	struct s3_impl *im;
+	char host[CONFIG_HOST_BYTES];
+	int rc;
+
+	if (err == NULL)
+		err = &scratch;
+	memset(err, 0, sizeof(*err));
+	memset(c, 0, sizeof(*c));
+	c->conn = k;
+	c->anchors = anchors;
+	c->watch_fd = -1;
+	if ((im = c->impl = calloc(1, sizeof(*c->impl))) == NULL) {
+		copy_str(err->message, sizeof(err->message), "out of memory");
+		return S3_ENOMEM;
+	}
+	sigv4_ctx_init(&im->sig);
+	s3region_cache_init(&im->regions);
+	memset(&o, 0, sizeof(o));
+	o.access_key = k->access_key;
+	o.secret_key = k->secret_key;
+	o.session_token = k->session_token;
+	o.profile = k->profile;
+	o.region = k->region_set ? k->region : NULL;
+	o.anchors = anchors;
+	rc = creds_chain_new(&im->chain, get, arg, &o, &ce);
+	if (rc != 0) {
+		snprintf(err->message, sizeof(err->message), "connection "
+		    "\"%s\": %.400s", k->name, ce.message);
+		rc = rc == CREDS_ENOMEM ? S3_ENOMEM : S3_EINVAL;
+		goto fail;
+	}
+	if ((rc = client_region(c, err)) != 0)
+		goto fail;
+	/* On AWS the endpoint follows the region, the profile's included. */
+	if (!k->custom_endpoint && strcmp(im->region, k->region) != 0) {
+		snprintf(host, sizeof(host), "s3.%s.amazonaws.com", im->region);
+		rc = http_conn_new(&im->http, 1, host, 443, anchors);
+	} else
+		rc = http_conn_new(&im->http, k->tls, k->host, k->port,
+		    anchors);
+	if (rc != 0) {
+		copy_str(err->message, sizeof(err->message), "out of memory");
+		rc = S3_ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	creds_chain_free(im->chain);
+	free(im);
+	c->impl = NULL;
+	return rc;
+}
+
 /* see s3.h */
 int
 s3_client_init(struct s3_client *c, const struct config_conn *k,
     const struct tls_anchors *anchors)
 {
-	memset(c, 0, sizeof(*c));
-	c->conn = k;
-	c->anchors = anchors;
-	c->watch_fd = -1;
-	if ((c->impl = calloc(1, sizeof(*c->impl))) == NULL)
-		return S3_ENOMEM;
-	sigv4_ctx_init(&c->impl->sig);
-	if (http_conn_new(&c->impl->http, k->tls, k->host, k->port,
-	    anchors) != 0) {
-		free(c->impl);
-		c->impl = NULL;
-		return S3_ENOMEM;
-	}
-	return 0;
+	return s3_client_open(c, k, anchors, config_getenv, NULL, NULL);
 }
 
 /* see s3.h */
@@ -451,9 +742,30 @@ s3_client_free(struct s3_client *c)
 	if (c->impl == NULL)
 		return;
 	http_conn_free(c->impl->http);
+	http_conn_free(c->impl->alt);
+	creds_chain_free(c->impl->chain);
 	sigv4_ctx_wipe(&c->impl->sig);
 	free(c->impl);
 	c->impl = NULL;
+}
+
+/* see s3.h */
+const char *
+s3_client_creds_source(const struct s3_client *c)
+{
+	const char *s;
+
+	if (c->impl == NULL || c->impl->chain == NULL)
+		return "none";
+	s = creds_source(c->impl->chain);
+	return s[0] != '\0' ? s : creds_configured(c->impl->chain);
+}
+
+/* see s3.h */
+const char *
+s3_client_region(const struct s3_client *c)
+{
+	return c->impl != NULL ? c->impl->region : c->conn->region;
 }
 
 /* see s3.h */
@@ -545,6 +857,27 @@ s3_head_object(struct s3_client *c, struct slice bucket, struct slice key,
 		rc = explain_head(c, bucket, key, &r, err);
 	if (rc == 0)
 		m->size = m->content_length;
+	buf_free(&r.errbody);
+	return rc;
+}
+
+/* see s3.h */
+int
+s3_head_bucket(struct s3_client *c, struct slice bucket, struct s3_error *err)
+{
+	struct s3_req q;
+	struct reply r;
+	struct slice none = { "", 0 };
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.method = "HEAD";
+	q.bucket = bucket;
+	reply_init(&r, NULL);
+	rc = s3_do(c, &q, &r, err);
+	/* The one-byte GET of explain_head() lists at most a page: a read. */
+	if (rc == 0 && (r.status < 200 || r.status >= 300))
+		rc = explain_head(c, bucket, none, &r, err);
 	buf_free(&r.errbody);
 	return rc;
 }
@@ -655,6 +988,8 @@ struct list_sink {
 	struct s3xml		 x;
 	struct s3_listing	*l;
 	int			 err;
+	size_t			 got;		/* body bytes so far */
+	int			 too_long;
 };
 
 static int
@@ -774,6 +1109,12 @@ sink_xml(void *arg, const char *p, size_t n)
 {
 	struct list_sink *s = arg;
 
+	/* A listing that never ends stops at the limit, not at OOM. */
+	if (n > HTTP_MAX_XML_BODY - s->got) {
+		s->too_long = 1;
+		return 1;
+	}
+	s->got += n;
 	s->err = s3xml_feed(&s->x, p, n);
 	return s->err != 0;
 }
@@ -795,7 +1136,13 @@ list_run(struct s3_client *c, const struct s3_req *q, int expect,
 	r.sink = sink_xml;
 	r.sink_arg = s;
 	rc = s3_do(c, q, &r, err);
-	if (rc == S3_EPROTO && s->err != 0)
+	if (rc == S3_EPROTO && (s->too_long ||
+	    l->nitems >= S3_MAX_LIST_KEYS * 2))
+		snprintf(err->message, sizeof(err->message), "the listing is "
+		    "too large: more than %u bytes or %u entries, past what "
+		    "one page may hold", HTTP_MAX_XML_BODY,
+		    (unsigned)S3_MAX_LIST_KEYS * 2);
+	else if (rc == S3_EPROTO && s->err != 0)
 		snprintf(err->message, sizeof(err->message), "the listing is "
 		    "not valid: %s", s3xml_strerror(s->err));
 	if (rc != 0)
@@ -890,18 +1237,6 @@ written_from(struct s3_written *w, const struct s3_meta *m)
 	copy_str(w->last_modified, sizeof(w->last_modified), m->last_modified);
 }
 
-static void
-sha256_hex(char out[65], const void *p, size_t n)
-{
-	br_sha256_context sc;
-	unsigned char h[32];
-
-	br_sha256_init(&sc);
-	br_sha256_update(&sc, p, n);
-	br_sha256_out(&sc, h);
-	hex_encode(out, h, sizeof(h));
-}
-
 /*
  * Adds Content-Type and x-amz-meta-* headers; names live in store.
  * Returns the number of headers added, or -1 if too many.
@@ -963,7 +1298,7 @@ s3_put_object(struct s3_client *c, struct slice bucket, struct slice key,
 		rc = S3_EINVAL;
 		goto out;
 	}
-	sha256_hex(hash, body, len);
+	sigv4_payload_hash(hash, body, len);
 	q.method = "PUT";
 	q.bucket = bucket;
 	q.key = key;
@@ -1026,6 +1361,7 @@ s3_delete_object(struct s3_client *c, struct slice bucket, struct slice key,
 struct copy_sink {
 	struct s3xml	x;
 	int		err;
+	size_t		got;	/* body bytes so far */
 };
 
 static int
@@ -1033,6 +1369,10 @@ sink_copy(void *arg, const char *p, size_t n)
 {
 	struct copy_sink *s = arg;
 
+	/* S3 pads a long copy with blanks; an endless pad stops here. */
+	if (n > HTTP_MAX_XML_BODY - s->got)
+		return 1;
+	s->got += n;
 	s->err = s3xml_feed(&s->x, p, n);
 	return s->err != 0;
 }
@@ -1137,16 +1477,22 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
     struct buf *url, struct s3_error *err)
 {
 	const struct config_conn *k = c->conn;
+	struct s3_impl *im = c->impl;
+	struct creds ck;
 	struct sigv4_creds cr;
 	struct sigv4_request sr;
 	struct buf host, path, query;
-	const char *scheme, *h;
+	const char *scheme, *h, *region;
+	char awshost[CONFIG_HOST_BYTES];
 	size_t hl;
 	int rc, vhost;
 
 	memset(err, 0, sizeof(*err));
-	if (k->access_key == NULL)
-		return S3_ENOCREDS;
+	if ((rc = get_creds(c, &ck, err)) != 0)
+		return rc;
+	/* A bucket known to be elsewhere is signed for its region. */
+	if ((region = s3region_cache_get(&im->regions, bucket)) == NULL)
+		region = im->region;
 	buf_init(&host, 0);
 	buf_init(&path, 0);
 	buf_init(&query, 0);
@@ -1154,9 +1500,15 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
 		scheme = strncmp(base, "https://", 8) == 0 ? "https" : "http";
 		h = base + strlen(scheme) + 3;
 		hl = strcspn(h, "/");
+	} else if (!k->custom_endpoint && strcmp(region, im->region) != 0) {
+		scheme = "https";
+		snprintf(awshost, sizeof(awshost), "s3.%s.amazonaws.com",
+		    region);
+		h = awshost;
+		hl = strlen(h);
 	} else {
 		scheme = k->tls ? "https" : "http";
-		h = http_conn_host(c->impl->http);
+		h = http_conn_host(im->http);
 		hl = strlen(h);
 	}
 	vhost = virtual_hosted(k, bucket);
@@ -1175,9 +1527,9 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
 		rc = S3_ENOMEM;
 		goto out;
 	}
-	cr.access_key = k->access_key;
-	cr.secret = k->secret_key;
-	cr.token = k->session_token;
+	cr.access_key = ck.access_key;
+	cr.secret = ck.secret_key;
+	cr.token = ck.session_token;
 	memset(&sr, 0, sizeof(sr));
 	sr.method = method;
 	sr.host.p = host.p;
@@ -1185,10 +1537,10 @@ s3_presign(struct s3_client *c, const char *method, struct slice bucket,
 	sr.uri.p = path.p;
 	sr.uri.n = path.n;
 	sr.query = SLICE_LIT("");
-	sr.region = k->region;
+	sr.region = region;
 	sr.service = "s3";
 	sr.when = now;
-	if ((rc = sigv4_presign(&c->impl->sig, &cr, &sr, expires,
+	if ((rc = sigv4_presign(&im->sig, &cr, &sr, expires,
 	    &query)) != 0) {
 		snprintf(err->message, sizeof(err->message), "cannot presign: "
 		    "%s", sigv4_strerror(rc));

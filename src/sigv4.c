@@ -770,6 +770,20 @@ sigv4_string_to_sign(struct buf *b, const struct sigv4_creds *creds,
 }
 
 /* see sigv4.h */
+void
+sigv4_payload_hash(char out[65], const void *p, size_t n)
+{
+	br_sha256_context	 sc;
+	unsigned char		 h[32];
+
+	br_sha256_init(&sc);
+	br_sha256_update(&sc, p, n);
+	br_sha256_out(&sc, h);
+	hex_encode(out, h, sizeof(h));
+	wipe(h, sizeof(h));
+}
+
+/* see sigv4.h */
 const char *
 sigv4_strerror(int err)
 {

@@ -557,7 +557,8 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 		code = "TLSError";
 		buf_addf(&m, "%s (endpoint %s). The server's certificate must "
 		    "be valid for its host name and signed by a CA in the "
-		    "bundle (AWS_CA_BUNDLE or SSL_CERT_FILE).", err->message[0] ?
+		    "bundle (ca_bundle, AWS_CA_BUNDLE, SSL_CERT_FILE or "
+		    "SSL_CERT_DIR).", err->message[0] ?
 		    err->message : "the TLS handshake failed", c->conn->endpoint ?
 		    c->conn->endpoint : c->conn->host);
 		break;
@@ -568,9 +569,16 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 		break;
 	case S3_ENOCREDS:
 		code = "NoCredentials";
-		buf_adds(&m, "no credentials are configured: set "
-		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
-		    "AWS_SESSION_TOKEN for temporary credentials).");
+		buf_addf(&m, "%s. Set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, a profile, or another source of the "
+		    "credential chain (docs/configuration.md).", err->message[0] ?
+		    err->message : "no credentials are configured");
+		break;
+	case S3_ECREDS:
+		code = "CredentialsError";
+		buf_addf(&m, "connection \"%s\": %s", c->conn->name,
+		    err->message[0] ? err->message : "the credential source "
+		    "failed");
 		break;
 	case S3_ENOMEM:
 		code = "InternalError";
@@ -728,19 +736,21 @@ tool_list_connections(struct call *c)
 		k = &cfg->conns[i];
 		jsonw_begin_object(&sw);
 		jsonw_kstr(&sw, "name", k->name);
-		jsonw_kstr(&sw, "region", k->region);
+		jsonw_kstr(&sw, "region", s3_client_region(&c->t->clients[i]));
 		if (k->endpoint != NULL)
 			jsonw_kstr(&sw, "endpoint", k->endpoint);
 		jsonw_kbool(&sw, "path_style", k->path_style);
 		jsonw_kbool(&sw, "default", i == cfg->default_conn);
-		jsonw_kstr(&sw, "credentials", k->creds_from);
+		jsonw_kstr(&sw, "credentials",
+		    s3_client_creds_source(&c->t->clients[i]));
 		if (k->presign_base != NULL)
 			jsonw_kstr(&sw, "presign_endpoint", k->presign_base);
 		jsonw_end_object(&sw);
 		buf_addf(&c->text, "%s%s  region %s  %s  %s-style  credentials: "
 		    "%s\n", k->name, i == cfg->default_conn ? " (default)" : "",
-		    k->region, k->endpoint ? k->endpoint : "AWS", k->path_style ?
-		    "path" : "virtual-hosted", k->creds_from);
+		    s3_client_region(&c->t->clients[i]), k->endpoint ?
+		    k->endpoint : "AWS", k->path_style ? "path" :
+		    "virtual-hosted", s3_client_creds_source(&c->t->clients[i]));
 	}
 	jsonw_end_array(&sw);
 	jsonw_kstr(&sw, "default_connection",
@@ -1711,7 +1721,10 @@ int
 tools_init(struct tools *t, const struct config *cfg, char *err,
     size_t errlen)
 {
+	struct s3_error se;
 	size_t i;
+	struct tls_trust_env trust;
+	const char *var, *val;
 	int need_tls = 0, rc;
 
 	memset(t, 0, sizeof(*t));
@@ -1723,13 +1736,22 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 	for (i = 0; i < cfg->nconns; i++)
 		need_tls |= cfg->conns[i].tls && cfg->conns[i].ca_bundle == NULL;
 	if (need_tls) {
-		rc = tls_anchors_load(&t->anchors, cfg->ca_bundle);
-		if (rc != 0) {
+		memset(&trust, 0, sizeof(trust));
+		if (cfg->ca_bundle_var != NULL &&
+		    strcmp(cfg->ca_bundle_var, "AWS_CA_BUNDLE") == 0)
+			trust.aws_ca_bundle = cfg->ca_bundle;
+		else
+			trust.ssl_cert_file = cfg->ca_bundle;
+		trust.ssl_cert_dir = cfg->ssl_cert_dir;
+		rc = tls_anchors_from_env(&t->anchors, &trust, &var, &val);
+		if (rc != 0 && var != NULL) {
 			snprintf(err, errlen, "%s: cannot load trusted CA "
-			    "certificates from %s: %s", cfg->ca_bundle ?
-			    "AWS_CA_BUNDLE" : "https", cfg->ca_bundle ?
-			    cfg->ca_bundle : "the system bundle",
+			    "certificates from %s: %s", var, val,
 			    tls_strerror(rc));
+			return -1;
+		} else if (rc != 0) {
+			snprintf(err, errlen, "https: cannot load trusted CA "
+			    "certificates: %s", tls_strerror(rc));
 			return -1;
 		}
 	}
@@ -1749,13 +1771,17 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 		}
 		t->conn_anchors[i] = t->own_anchors[i];
 	}
-	if (cfg->audit && audit_open(&t->audit, cfg->audit_file, err,
-	    errlen) != 0)
+	/* A sealed log wipes K0 (config's own, non-const object) once open. */
+	if (cfg->audit && audit_open_sealed(&t->audit, cfg->audit_file,
+	    &(struct audit_sealing){ cfg->audit_keyed ?
+	    (uint8_t *)cfg->audit_key : NULL, cfg->audit_seal_records,
+	    cfg->audit_seal_seconds }, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < cfg->nconns; i++) {
-		if (s3_client_init(&t->clients[i], &cfg->conns[i],
-		    t->conn_anchors[i]) != 0) {
-			snprintf(err, errlen, "out of memory");
+		if (s3_client_open(&t->clients[i], &cfg->conns[i],
+		    t->conn_anchors[i], cfg->get, cfg->get_arg, &se) != 0) {
+			snprintf(err, errlen, "%s", se.message[0] ? se.message :
+			    "out of memory");
 			return -1;
 		}
 	}

@@ -19,7 +19,13 @@
 #   7. empty root       tests/release/test_emptyroot.py: build/mcp-s3 alone in a
 #                       fresh root, chroot, uid 65534, an MCP session on RGW
 #   RGW is stopped by its PIDs here, also on failure or interrupt.
-#   8. release          `make size` (every binary under 1 MB) and
+#   8. memory safety    on RGW: suites run on build/asan/mcp-s3 (the server
+#                       under ASan+UBSan; any sanitizer report fails), and under
+#                       valgrind memcheck on the static build/mcp-s3 and on
+#                       build/host/mcp-s3 (dynamic, so memcheck tracks the heap);
+#                       any valgrind report fails. The sandbox is off there
+#                       (the tools' own system calls are not in its allow-list).
+#   9. release          `make size` (every binary under 1 MB) and
 #                       tests/release/repro.sh (two clean builds, identical bytes)
 #
 # Every suite ends with "<name>: N passed, N failed"; a suite that crashes,
@@ -28,6 +34,10 @@
 # Logs: build/test-logs/. Runs as root (Ceph), needs no stdin, CI=true is fine.
 # MCP_S3_TEST_CROSS="aarch64 armhf" (the default) names the qemu targets, ""
 # skips them; MCP_S3_TEST_REPRO=0 skips the reproducibility build.
+# Under qemu only the suites named by MCP_S3_TEST_CROSS_SUITES run (default
+# below: protocol, hostile input, reads, TLS and the SDK), since qemu makes
+# every call slow and the rest is target-independent C; MCP_S3_TEST_MEMCHECK=0
+# skips step 8.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -44,6 +54,8 @@ export RGW_SECRET_KEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 
 CROSS_TARGETS=${MCP_S3_TEST_CROSS-aarch64 armhf}
+CROSS_SUITES=" ${MCP_S3_TEST_CROSS_SUITES-test_protocol.py test_hostile.py test_read.py test_tls.py sdk.test.mjs} "
+in_cross() { [[ $CROSS_SUITES == *" $1 "* ]]; }
 
 TOTAL_P=0
 TOTAL_F=0
@@ -213,6 +225,7 @@ for x in $CROSS_TARGETS; do
 		run_suite "${t#build/}" 600 "$q" "$t"
 	done
 	for t in "${NO_S3[@]}"; do
+		in_cross "${t##*/}" || continue
 		run_suite "$x/${t##*/}" 600 env MCP_S3_BIN="$ROOT/build/$x/mcp-s3.qemu" python3 "$t"
 	done
 done
@@ -242,15 +255,73 @@ fi
 
 # 6, 7. suites on RGW: host binary, then each ARM binary under qemu; then
 # the empty root
-rgw_suites() {	# rgw_suites PREFIX — with MCP_S3_BIN already set
+rgw_suites() {	# rgw_suites PREFIX [cross] — with MCP_S3_BIN already set
 	local t e
 	for t in "${ON_RGW[@]}"; do
+		[ -z "${2:-}" ] || in_cross "${t##*/}" || continue
 		run_suite "$1${t##*/}" 900 python3 "$t"
 	done
 	for e in tests/e2e/*.test.mjs; do
 		[ -f "$e" ] || continue
+		[ -z "${2:-}" ] || in_cross "${e##*/}" || continue
 		run_suite "${1}e2e/${e##*/}" 600 node "$e"
 	done
+}
+
+# memcheck_logs NAME DIR — 1 passed when no file in DIR holds a report,
+# else 1 failed per such file (its first lines shown).
+memcheck_logs() {
+	local name=$1 dir=$2 f n=0 bad=0
+	echo "=== $name"
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		[ -s "$f" ] || continue
+		bad=$((bad + 1))
+		echo "--- $f"; head -n 30 "$f"
+	done
+	echo "$name: $n logs, $bad with a report"
+	if [ $bad = 0 ]; then add "$name" 1 0 "$n processes, no report"
+	else add "$name" 0 "$bad" "reports in $dir"; fi
+}
+
+# Step 8: the suites on the ASan+UBSan server and under valgrind.
+memcheck() {
+	local t d
+	[ "${MCP_S3_TEST_MEMCHECK:-1}" != 0 ] || return 0
+	d=$LOGS/asan; rm -rf "$d"; mkdir -p "$d"
+	if [ -x build/asan/mcp-s3 ]; then
+		for t in tests/integration/test_protocol.py tests/integration/test_hostile.py \
+		    tests/integration/test_read.py tests/integration/test_write.py \
+		    tests/integration/test_rules.py tests/integration/test_audit.py \
+		    tests/integration/test_creds.py tests/integration/test_check.py \
+		    tests/integration/test_tls.py tests/integration/test_ratelimit.py; do
+			[ -f "$t" ] || continue
+			run_suite "asan/${t##*/}" 900 env MCP_S3_BIN="$ROOT/build/asan/mcp-s3" \
+			    MCP_S3_TEST_SANDBOX=off ASAN_OPTIONS="log_path=$d/asan:detect_leaks=1:abort_on_error=0" \
+			    UBSAN_OPTIONS="log_path=$d/ubsan:print_stacktrace=1:halt_on_error=1" python3 "$t"
+		done
+		memcheck_logs "asan+ubsan reports" "$d"
+	else
+		add "build/asan/mcp-s3 (not built: make check-servers)" 0 1
+	fi
+	command -v valgrind >/dev/null || { add "valgrind (missing)" 0 1; return 0; }
+	d=$LOGS/valgrind-static; rm -rf "$d"; mkdir -p "$d"
+	for t in test_protocol.py test_read.py; do
+		run_suite "valgrind/static/$t" 1200 env MCP_S3_VALGRIND="$d" MCP_S3_TEST_WAIT=60 \
+		    python3 "tests/integration/$t"
+	done
+	memcheck_logs "valgrind reports (static build/mcp-s3)" "$d"
+	if [ -x build/host/mcp-s3 ]; then
+		d=$LOGS/valgrind-host; rm -rf "$d"; mkdir -p "$d"
+		for t in test_hostile.py test_read.py test_write.py; do
+			run_suite "valgrind/host/$t" 1200 env MCP_S3_BIN="$ROOT/build/host/mcp-s3" \
+			    MCP_S3_VALGRIND="$d" MCP_S3_TEST_WAIT=60 python3 "tests/integration/$t"
+		done
+		memcheck_logs "valgrind reports (build/host/mcp-s3)" "$d"
+	else
+		add "build/host/mcp-s3 (not built: make check-servers)" 0 1
+	fi
 }
 if [ -n "$EP" ]; then
 	export MCP_S3_TEST_ENDPOINT=$EP
@@ -259,10 +330,11 @@ if [ -n "$EP" ]; then
 	for x in $CROSS_TARGETS; do
 		cross_ready "$x" || { add "$x on RGW (not built)" 0 1; continue; }
 		export MCP_S3_BIN=$ROOT/build/$x/mcp-s3.qemu
-		rgw_suites "$x/"
+		rgw_suites "$x/" cross
 		unset MCP_S3_BIN
 	done
 	run_suite test_emptyroot.py 300 python3 tests/release/test_emptyroot.py
+	memcheck
 	[ "$TOTAL_F" = "$F0" ] || rgw_tail
 else
 	for t in "${ON_RGW[@]}"; do add "${t##*/} (no RGW)" 0 1; done
@@ -274,7 +346,7 @@ fi
 stop_rgw
 trap - EXIT
 
-# 8. release checks: sizes, and two clean builds with identical bytes
+# 9. release checks: sizes, and two clean builds with identical bytes
 run_plain "make size" 600 make --no-print-directory size
 if [ "${MCP_S3_TEST_REPRO:-1}" != 0 ]; then
 	run_suite repro.sh 1800 bash tests/release/repro.sh

@@ -25,6 +25,24 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BINARY = os.environ.get("MCP_S3_BIN", os.path.join(ROOT, "build", "mcp-s3"))
 
 WAIT = float(os.environ.get("MCP_S3_TEST_WAIT", "20"))  # the bound of every wait, seconds
+# MCP_S3_VALGRIND=DIR runs every server under valgrind memcheck, one log per
+# process in DIR (empty when clean); tests/run.sh reads them.
+VALGRIND = os.environ.get("MCP_S3_VALGRIND")
+# valgrind's and the sanitizers' own system calls are not in the sandbox's
+# allow-list: MCP_S3_TEST_SANDBOX=off (implied by MCP_S3_VALGRIND) starts
+# every server with MCP_S3_SANDBOX=off.
+SANDBOX_OFF = bool(VALGRIND) or os.environ.get("MCP_S3_TEST_SANDBOX") == "off"
+
+
+def wrapped(cmd):
+    """cmd, under valgrind when MCP_S3_VALGRIND is set. somalloc=NONE lets
+    memcheck replace malloc inside a static binary that has its symbols."""
+    if not VALGRIND:
+        return cmd
+    return ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
+            "--soname-synonyms=somalloc=NONE", "--track-origins=no",
+            "--log-file=%s/vg.%%p.log" % VALGRIND] + cmd
 
 LATEST = "2025-11-25"
 VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
@@ -144,7 +162,9 @@ class Server:
     def __init__(self, env=None, args=(), binary=None):
         self.cmd = [binary or BINARY] + list(args)
         self.env = env if env is not None else base_env()
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        if SANDBOX_OFF and binary is None and "MCP_S3_SANDBOX" not in self.env:
+            self.env = dict(self.env, MCP_S3_SANDBOX="off")
+        self.proc = subprocess.Popen(wrapped(self.cmd) if binary is None else self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=self.env, cwd="/")
         self._cv = threading.Condition()
         self.msgs = []          # every parsed message, in order
@@ -338,12 +358,15 @@ class Server:
 def run_cli(args, env=None, timeout=WAIT, stdin=b""):
     """Runs the binary to completion (bounded); (exit code, stdout, stderr)."""
     try:
-        p = subprocess.run([BINARY] + list(args), input=stdin, capture_output=True,
-                           env=env if env is not None else base_env(), timeout=timeout, cwd="/")
+        env = env if env is not None else base_env()
+        if SANDBOX_OFF and "MCP_S3_SANDBOX" not in env:
+            env = dict(env, MCP_S3_SANDBOX="off")
+        p = subprocess.run(wrapped([BINARY] + list(args)), input=stdin, capture_output=True,
+                           env=env, timeout=timeout, cwd="/")
     except subprocess.TimeoutExpired:
         raise TimeoutError("%s %s did not exit within %ss" % (BINARY, " ".join(args), timeout))
     out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-    RUNS.append(("mcp-s3 " + " ".join(args), env if env is not None else base_env(), out, err))
+    RUNS.append(("mcp-s3 " + " ".join(args), env, out, err))
     return p.returncode, out, err
 
 

@@ -19,7 +19,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import (ACCESS_KEY, ISO8601, SECRET_KEY, AwsCli, Server, Suite, base_env,  # noqa: E402
                      binary_ready, check, eq, error_text, json_lines, ok_result, read_jsonl,
-                     rgw_endpoint, short, start_fails, text_of, unique)
+                     rgw_endpoint, run_cli, short, start_fails, text_of, unique)
 
 S = Suite("test_audit.py")
 EP = None
@@ -365,6 +365,48 @@ def secrets_never_written_anywhere():
             others = json.dumps(results[:8], ensure_ascii=False)
             check(token not in others, "the session token is in a tool result other than a presigned URL")
         check(len(read_jsonl(path)) == len(results), "audit records")
+
+
+@S.test
+def sealed_log_of_real_calls_verifies():
+    """MCP_S3_AUDIT_KEY_FILE over calls that reach S3: the records keep their
+    fields (bytes, s3_request_id) and gain the chain; the log verifies, and an
+    edited byte count does not (tests/integration/test_audit_chain.py has the
+    rest)."""
+    path = audit_path("sealed")
+    key = os.path.join(os.path.dirname(path), "audit.key")
+    with open(key, "w") as f:
+        f.write(os.urandom(32).hex())
+    os.chmod(key, 0o600)
+    p = unique("sealed") + "/"
+    s = started({"MCP_S3_AUDIT_FILE": path, "MCP_S3_AUDIT_KEY_FILE": key, "MCP_S3_EXT_READONLY": "false"})
+    try:
+        ok_result(s.call("s3_put_object", {"bucket": AB, "key": p + "a.txt", "content": "sealed"}), "put")
+        ok_result(s.call("s3_get_object", {"bucket": AB, "key": p + "a.txt"}), "get")
+        error_text(s.call("s3_get_object", {"bucket": AB, "key": p + "missing"}), "NoSuchKey", "get missing")
+        ok_result(s.call("s3_delete_object", {"bucket": AB, "key": p + "a.txt"}), "delete")
+    finally:
+        s.close()
+    recs = read_jsonl(path)
+    eq([r.get("event") or r.get("tool") for r in recs],
+       ["start", "s3_put_object", "s3_get_object", "s3_get_object", "s3_delete_object", "seal"], "records")
+    eq([r["seq"] for r in recs], list(range(6)), "seq")
+    eq((recs[1].get("status"), recs[1].get("bytes"), recs[1].get("content_bytes")), ("ok", 6, 6), "put record")
+    eq((recs[2].get("status"), recs[2].get("bytes")), ("ok", 6), "get record")
+    check(recs[3].get("s3_request_id"), "the failed get has no s3_request_id: %s" % short(recs[3]))
+    for r in recs[1:5]:
+        eq(list(r)[-4:], ["run", "seq", "prev", "mac"], "chain fields last")
+        common_fields(r, r["tool"], r["request_id"])
+    rc, out, err = run_cli(["audit", "verify", path, "--key", key])
+    eq(rc, 0, "verify: %s %s" % (out, err))
+    check(out.startswith("ok: 6 records, 1 seals, last seal at seq 5 (shutdown"), "verify said %r" % out)
+    raw = open(path, "rb").read()
+    bad = path + ".edited"
+    with open(bad, "wb") as f:
+        f.write(raw.replace(b'"bytes":6,', b'"bytes":0,', 1))
+    rc, out, err = run_cli(["audit", "verify", bad, "--key", key])
+    eq(rc, 1, "verify of an edited log: %s" % out)
+    check(out.startswith("line 2 (seq 1): MAC mismatch"), "verify said %r" % out)
 
 
 def main():

@@ -733,6 +733,38 @@ def memory_stable_over_1000_bad_messages():
     print("# VmRSS %d KiB after warm-up, %d KiB after 1,000 more (%+d KiB)" % (before, after, growth), flush=True)
 
 
+def status_kib(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith(field + ":"):
+                return int(ln.split()[1])
+    raise AssertionError("no %s in /proc/%d/status" % (field, pid))
+
+
+@S.test
+def memory_bounded_across_the_suite():
+    """After every case, each long-lived server's peak and current memory
+    stay near what one maximal (16 MiB) line needs: the reader may keep a
+    buffer it grew (the "main" server ends near 29 MiB), but nothing
+    accumulates across cases. Natively only: under qemu, valgrind or ASan
+    the numbers are the emulator's or the sanitizer's."""
+    import mcptest
+    native = not (mcptest.BINARY.endswith(".qemu") or mcptest.VALGRIND or "asan" in mcptest.BINARY)
+    rows = []
+    for s in _all_servers:
+        if s.proc.poll() is not None:
+            continue
+        rss, hwm = status_kib(s.proc.pid, "VmRSS"), status_kib(s.proc.pid, "VmHWM")
+        rows.append((rss, hwm))
+    print("# VmRSS/VmHWM KiB of %d servers at the end: %s" % (
+        len(rows), ", ".join("%d/%d" % r for r in rows)), flush=True)
+    check(rows, "no server alive at the end")
+    if native:
+        peak_bound = 4 * MAX_LINE // 1024 + 16 * 1024
+        for rss, hwm in rows:
+            check(hwm < peak_bound, "VmHWM %d KiB over %d KiB" % (hwm, peak_bound))
+
+
 @S.test
 def servers_end_cleanly_on_eof():
     problems = []

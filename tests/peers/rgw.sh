@@ -16,6 +16,10 @@
 #   RGW_MON_PORT, RGW_MON_PORT_V1   the monitor's msgr2/msgr1 ports (default 3300/6789,
 #                                   Ceph's fixed ones; "auto" picks two free ports, so
 #                                   that two clusters can run side by side)
+#   RGW_TLS_CERT, RGW_TLS_KEY       PEM certificate chain and key: radosgw also serves
+#                                   TLS on a second free port; DIR/tls_endpoint then holds
+#                                   https://localhost:TLSPORT (the name the certificate
+#                                   should carry)
 #
 # After `start`, DIR/endpoint holds the endpoint and DIR/log/ the daemon logs.
 # Must run as root (the Ceph daemons want it). The secret is never printed.
@@ -154,6 +158,11 @@ if [ -n "$busy" ]; then
 	exit 1
 fi
 if port_busy "$PORT"; then say "port $PORT on 127.0.0.1 is already in use"; exit 1; fi
+TLS_FRONTEND=""
+if [ -n "${RGW_TLS_CERT:-}" ]; then
+	TLSPORT=$(free_port); [ "$TLSPORT" != "$PORT" ] || TLSPORT=$(free_port)
+	TLS_FRONTEND=" ssl_endpoint=127.0.0.1:$TLSPORT ssl_certificate=$(realpath "$RGW_TLS_CERT") ssl_private_key=$(realpath "${RGW_TLS_KEY:?RGW_TLS_KEY must go with RGW_TLS_CERT}")"
+fi
 
 rm -rf "$D"
 mkdir -p "$D"/{run,log,mon,osd,rgw}
@@ -188,7 +197,7 @@ pid file = $D/osd.pid
 [client.rgw]
 ms mon client mode = crc
 auth client required = none
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+rgw frontends = beast endpoint=127.0.0.1:$PORT$TLS_FRONTEND
 rgw data = $D/rgw
 rgw dns name = localhost
 log file = $D/log/rgw.log
@@ -244,6 +253,11 @@ until [ "$code" = 200 ]; do
 done
 
 echo "http://127.0.0.1:$PORT" > "$D/endpoint"
+if [ -n "$TLS_FRONTEND" ]; then
+	(exec 3<>"/dev/tcp/127.0.0.1/$TLSPORT") 2>/dev/null || fail "radosgw did not open its TLS port 127.0.0.1:$TLSPORT"
+	echo "https://localhost:$TLSPORT" > "$D/tls_endpoint"
+	say "TLS on https://localhost:$TLSPORT"
+fi
 trap - INT TERM
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 say "up in $((ms / 1000)).$(printf %03d $((ms % 1000))) s: http://127.0.0.1:$PORT (access key $AKEY; PIDs mon=$(cat "$D/mon.pid") osd=$(cat "$D/osd.pid") rgw=$(cat "$D/rgw.pid"))"

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -772,11 +773,587 @@ test_strerror(void)
 	    "the audit file is unsafe to use") == 0);
 }
 
+/*
+ * The sealed log.  Known answers for the key schedule were computed with
+ * Python's hmac and hashlib: K0 = 00..1f, R = a0..af.
+ */
+static const uint8_t	 K0[AUDIT_KEY_BYTES] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+};
+static const uint8_t	 RUN[AUDIT_RUN_BYTES] = {
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+	0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf
+};
+
+static int
+hex_is(const uint8_t *p, size_t n, const char *want)
+{
+	char	 h[2 * 64 + 1];
+
+	hex_encode(h, p, n);
+	return strcmp(h, want) == 0;
+}
+
+static void
+test_key_schedule(void)
+{
+	uint8_t	 k[AUDIT_KEY_BYTES], old[AUDIT_KEY_BYTES];
+	uint8_t	 mac[AUDIT_MAC_BYTES];
+
+	audit_key_run(k, K0, RUN);
+	CHECK(hex_is(k, sizeof(k), "5c38ab22b782272be7f8192217ff2a23"
+	    "cfd3628b08ed8d582796cf0308031843"));
+	memcpy(old, k, sizeof(k));
+	audit_key_evolve(k);
+	CHECK(hex_is(k, sizeof(k), "a8c2ee8f12070013cae73187ac60549b"
+	    "56c9f77d832b0e3f2d8b061f9e34993e"));
+	/* Evolution is in place: the buffer no longer holds K(R,0). */
+	CHECK(memcmp(k, old, sizeof(k)) != 0);
+	audit_mac(mac, k, "abc", 3);
+	CHECK(hex_is(mac, sizeof(mac), "284cd5e336365d4e227bc649a815d26a"
+	    "b54ec49457124dd1b9d76931769ac17b"));
+}
+
+#define MAXL	40	/* lines of a test log */
+#define LINEB	2048
+
+struct tlog {
+	char	 l[MAXL][LINEB];	/* lines without '\n' */
+	size_t	 n;
+};
+
+/* Splits a file's text into t; 0 if anything does not fit. */
+static int
+tlog_read(struct tlog *t, const char *path)
+{
+	char	*s, *p, *nl;
+	size_t	 n;
+
+	t->n = 0;
+	if ((s = slurp(path, &n)) == NULL)
+		return 0;
+	for (p = s; p < s + n; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(s + n - p))) == NULL ||
+		    t->n == MAXL || (size_t)(nl - p) >= LINEB) {
+			free(s);
+			return 0;
+		}
+		memcpy(t->l[t->n], p, (size_t)(nl - p));
+		t->l[t->n++][nl - p] = '\0';
+	}
+	free(s);
+	return 1;
+}
+
+/*
+ * Writes lines [0, n) of t to path, then `part` bytes of line n (a cut
+ * inside it), and runs audit_verify on the file.
+ */
+static int
+tlog_verify(const struct tlog *t, size_t n, size_t part, char *msg,
+    size_t cap)
+{
+	char	 path[128];
+	size_t	 i;
+	int	 fd, rc;
+
+	path_in(path, sizeof(path), "tamper.log");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		return -1;
+	for (i = 0; i < n && i < t->n; i++)
+		if (write(fd, t->l[i], strlen(t->l[i])) < 0 ||
+		    write(fd, "\n", 1) != 1)
+			return -1;
+	if (part > 0 && n < t->n && write(fd, t->l[n], part) < 0)
+		return -1;
+	close(fd);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return -1;
+	rc = audit_verify(fd, K0, msg, cap);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Re-links line i after line i - 1 and signs it with k, as an attacker
+ * holding k would: prev is the 64 hex digits before ","mac", the mac the
+ * last 64 before "}.  k moves on, as the attacker's copy would.
+ */
+static void
+reforge(struct tlog *t, size_t i, uint8_t k[AUDIT_KEY_BYTES])
+{
+	uint8_t	 mac[AUDIT_MAC_BYTES];
+	char	*l = t->l[i];
+	size_t	 n = strlen(l);
+
+	if (i > 0)
+		memcpy(l + n - 139, t->l[i - 1] + strlen(t->l[i - 1]) - 66,
+		    64);
+	audit_mac(mac, k, l, n - 74);
+	hex_encode(l + n - 66, mac, sizeof(mac));
+	l[n - 2] = '"';
+	audit_key_evolve(k);
+}
+
+/*
+ * 11 lines: start (seq 0), records 1 2, seal 3 (count), records 4 5 6,
+ * seal 7, records 8 9, seal 10 (shutdown).
+ */
+static int
+make_sealed(const char *name, struct tlog *t, const uint8_t *run,
+    uint64_t offset)
+{
+	struct audit_record	 r;
+	struct audit		*a = NULL;
+	char			 path[128], id[16];
+	int			 fd, i, ok = 1;
+
+	path_in(path, sizeof(path), name);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0)
+		return 0;
+	if (audit_open_fd_sealed(&a, fd, K0, run, offset, 3, 0) != 0) {
+		close(fd);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.tool = sl("s3_get_object");
+	r.bucket = sl("logs");
+	r.status = AUDIT_STATUS_DENIED;
+	r.decision = AUDIT_DECISION_DENY;
+	r.error = "ReadOnly";
+	for (i = 1; i <= 7; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		r.request_id = sl(id);
+		r.key = sl(id);
+		ok &= audit_write(a, &r) == 0;
+	}
+	audit_close(a);
+	close(fd);
+	return ok && tlog_read(t, path);
+}
+
+static struct tlog	 good, bad;
+
+/* A tampering of the good log and what verify must say about it. */
+enum top { T_NONE, T_EDIT, T_DELETE, T_SWAP, T_INSERT, T_CUT, T_CUTMID };
+
+struct tamper {
+	const char	*label;
+	enum top	 op;
+	size_t		 i, j;
+	int		 rc;
+	const char	*want;	/* the start of msg */
+};
+
+static const struct tamper tampers[] = {
+	{ "intact", T_NONE, 0, 0, 0,
+	    "ok: 11 records, 3 seals, last seal at seq 10 (shutdown" },
+	{ "edited", T_EDIT, 4, 0, 1, "line 5 (seq 4): MAC mismatch" },
+	{ "edited start", T_EDIT, 0, 0, 1, "line 1 (seq 0): MAC mismatch" },
+	{ "edited seal", T_EDIT, 10, 0, 1, "line 11 (seq 10): MAC mismatch" },
+	{ "deleted", T_DELETE, 5, 0, 1,
+	    "line 6 (seq 6): sequence gap: seq 5..5 missing" },
+	{ "deleted seal", T_DELETE, 3, 0, 1,
+	    "line 4 (seq 4): sequence gap: seq 3..3 missing" },
+	{ "deleted start", T_DELETE, 0, 0, 1,
+	    "line 1 (seq 1): a record of run a0a1a2a3 whose start" },
+	{ "swapped", T_SWAP, 4, 5, 1, "line 5 (seq 5): records out of order: "
+	    "seq 4 was expected here and comes later, at line 6" },
+	{ "swapped apart", T_SWAP, 1, 8, 1, "line 2 (seq 8): records out of "
+	    "order: seq 1 was expected here and comes later, at line 9" },
+	{ "inserted", T_INSERT, 4, 0, 1, "line 5 (seq 4): inserted record" },
+	{ "cut at a record", T_CUT, 9, 0, 1, "unsealed tail: records 8..8 "
+	    "after the last seal (seq 7), or the log was truncated" },
+	{ "cut after start", T_CUT, 1, 0, 1, "unsealed tail: records 0..0" },
+	{ "cut at a seal", T_CUT, 8, 0, 0, "ok: 8 records, 2 seals, last seal "
+	    "at seq 7 (count" },
+	{ "cut mid-line", T_CUTMID, 9, 40, 1,
+	    "line 10: incomplete last line" },
+	{ "cut to nothing", T_CUT, 0, 0, 1, "the log is empty" },
+};
+
+static void
+test_sealed_tamper(void)
+{
+	const struct tamper	*t;
+	uint8_t			 k[AUDIT_KEY_BYTES];
+	char			 msg[512], tmp[LINEB], *p;
+	size_t			 i, n, part;
+
+	CHECK(make_sealed("sealed.log", &good, RUN, 0));
+	CHECK(good.n == 11);
+	if (good.n != 11)
+		return;
+	for (i = 0; i < good.n; i++)
+		CHECKF(line_ok(tmp, (size_t)snprintf(tmp, sizeof(tmp), "%s\n",
+		    good.l[i])), good.l[i]);
+	CHECK(strstr(good.l[0], "\"event\":\"start\",\"offset\":0,"
+	    "\"run\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"seq\":0,\"prev\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000"
+	    "\",\"mac\":\"") != NULL);
+	CHECK(strstr(good.l[3], "\"event\":\"seal\",\"reason\":\"count\","
+	    "\"records\":3,") != NULL);
+	CHECK(strstr(good.l[10], "\"reason\":\"shutdown\",\"records\":2,") !=
+	    NULL);
+	/* The existing fields come first, unchanged. */
+	p = ",\"tool\":\"s3_get_object\",\"bucket\":\"logs\",\"key\":\"1\","
+	    "\"status\":\"denied\",\"decision\":\"deny\",\"error\":\"ReadOnly\","
+	    "\"request_id\":1,\"run\":";
+	CHECK(strncmp(good.l[1], "{\"timestamp\":\"", 14) == 0 &&
+	    strncmp(good.l[1] + 39, p, strlen(p)) == 0);
+
+	for (t = tampers; t < tampers + sizeof(tampers) / sizeof(tampers[0]);
+	    t++) {
+		bad = good;
+		n = bad.n;
+		part = 0;
+		switch (t->op) {
+		case T_NONE:
+			break;
+		case T_EDIT:
+			/* One field's value: a digit of the timestamp. */
+			p = strstr(bad.l[t->i], "T");
+			*(p + 1) = *(p + 1) == '1' ? '2' : '1';
+			break;
+		case T_DELETE:
+			memmove(bad.l[t->i], bad.l[t->i + 1],
+			    (bad.n - t->i - 1) * LINEB);
+			n = --bad.n;
+			break;
+		case T_SWAP:
+			memcpy(tmp, bad.l[t->i], LINEB);
+			memcpy(bad.l[t->i], bad.l[t->j], LINEB);
+			memcpy(bad.l[t->j], tmp, LINEB);
+			break;
+		case T_INSERT:
+			/*
+			 * A forged seq 4 before the real one, linked right and
+			 * signed with the newest key the attacker could hold.
+			 */
+			memmove(bad.l[t->i + 1], bad.l[t->i],
+			    (bad.n - t->i) * LINEB);
+			n = ++bad.n;
+			p = strstr(bad.l[t->i], "\"key\":\"");
+			p[7] = 'X';
+			audit_key_run(k, K0, RUN);
+			for (i = 0; i < 10; i++)
+				audit_key_evolve(k);
+			reforge(&bad, t->i, k);
+			break;
+		case T_CUT:
+			n = t->i;
+			break;
+		case T_CUTMID:
+			n = t->i;
+			part = t->j;
+			break;
+		}
+		CHECKF(tlog_verify(&bad, n, part, msg, sizeof(msg)) == t->rc,
+		    t->label);
+		CHECKF(strncmp(msg, t->want, strlen(t->want)) == 0, t->label);
+		if (strncmp(msg, t->want, strlen(t->want)) != 0)
+			fprintf(stderr, "  got: %s\n", msg);
+	}
+}
+
+/*
+ * Forward security: whoever read K(R,n) from the running process cannot
+ * rewrite record k < n, even re-chaining every record after it.
+ */
+static void
+test_forward_secure(void)
+{
+	uint8_t	 k[AUDIT_KEY_BYTES];
+	char	 msg[512], want[128], *p;
+	size_t	 n, kk, i;
+
+	for (n = 1; n <= 10; n++)
+		for (kk = 0; kk < n; kk++) {
+			bad = good;
+			audit_key_run(k, K0, RUN);
+			for (i = 0; i < n; i++)
+				audit_key_evolve(k);
+			p = strstr(bad.l[kk], "\"timestamp\":\"2") + 13;
+			*p = '1';
+			for (i = kk; i < bad.n; i++)
+				reforge(&bad, i, k);
+			CHECK(tlog_verify(&bad, bad.n, 0, msg,
+			    sizeof(msg)) == 1);
+			snprintf(want, sizeof(want), "line %zu (seq %zu): MAC "
+			    "mismatch", kk + 1, kk);
+			CHECKF(strncmp(msg, want, strlen(want)) == 0, msg);
+		}
+	/* The same rewrite with the true keys verifies: reforge is right. */
+	bad = good;
+	audit_key_run(k, K0, RUN);
+	for (i = 0; i < bad.n; i++)
+		reforge(&bad, i, k);
+	CHECK(tlog_verify(&bad, bad.n, 0, msg, sizeof(msg)) == 0);
+}
+
+/*
+ * Two runs in one file (the second with K0's first bytes as its run id);
+ * deleting the first, or a line before the second.
+ */
+static void
+test_runs(void)
+{
+	struct tlog	 two;
+	char		 path[128], msg[512];
+	struct stat	 st;
+	size_t		 i;
+
+	path_in(path, sizeof(path), "two.log");
+	CHECK(make_sealed("two.log", &two, RUN, 0));
+	CHECK(stat(path, &st) == 0);
+	CHECK(make_sealed("two.log", &two, K0, (uint64_t)st.st_size));
+	CHECK(two.n == 22);
+	CHECK(tlog_verify(&two, two.n, 0, msg, sizeof(msg)) == 0);
+	CHECK(strncmp(msg, "ok: 22 records, 6 seals", 23) == 0);
+	/* The second run alone: its start says where it began. */
+	bad.n = 0;
+	for (i = 11; i < two.n; i++)
+		memcpy(bad.l[bad.n++], two.l[i], LINEB);
+	CHECK(tlog_verify(&bad, bad.n, 0, msg, sizeof(msg)) == 1);
+	CHECKF(strncmp(msg, "line 1 (seq 0): the run started at byte", 39) ==
+	    0, msg);
+	CHECK(strstr(msg, "records before it were deleted") != NULL);
+	/* A line of the first run gone: the second run's offset is off. */
+	bad = two;
+	memmove(bad.l[10], bad.l[11], 11 * LINEB);
+	bad.n--;
+	CHECK(tlog_verify(&bad, bad.n, 0, msg, sizeof(msg)) == 1);
+	CHECKF(strncmp(msg, "line 11 (seq 0): the run started at byte", 40) ==
+	    0, msg);
+	/* An unsealed line among sealed ones. */
+	bad = good;
+	memmove(bad.l[3], bad.l[2], 9 * LINEB);
+	bad.n++;
+	snprintf(bad.l[2], LINEB, "{\"timestamp\":\"2026-11-23T10:00:00.123Z"
+	    "\",\"tool\":\"s3_list_buckets\"}");
+	CHECK(tlog_verify(&bad, bad.n, 0, msg, sizeof(msg)) == 1);
+	CHECKF(strncmp(msg, "line 3: malformed record: no \"mac\"", 34) == 0,
+	    msg);
+	/* A line that is not JSON. */
+	bad = good;
+	snprintf(bad.l[1], LINEB, "garbage");
+	CHECK(tlog_verify(&bad, bad.n, 0, msg, sizeof(msg)) == 1);
+	CHECKF(strncmp(msg, "line 2: malformed record: not a JSON", 36) == 0,
+	    msg);
+	/* The wrong key: the very first record fails. */
+	{
+		uint8_t	 other[AUDIT_KEY_BYTES];
+		int	 fd;
+
+		memset(other, 7, sizeof(other));
+		path_in(path, sizeof(path), "sealed.log");
+		fd = open(path, O_RDONLY);
+		CHECK(audit_verify(fd, other, msg, sizeof(msg)) == 1);
+		close(fd);
+		CHECKF(strncmp(msg, "line 1 (seq 0): MAC mismatch", 28) == 0,
+		    msg);
+		CHECK(audit_verify(-1, K0, msg, sizeof(msg)) == 2);
+	}
+}
+
+/* The key file: format, permissions, wiping; errors never show key bytes. */
+struct krow {
+	const char	*label;
+	const char	*text;
+	unsigned	 mode;
+	int		 ok;
+	const char	*want;	/* in err */
+};
+
+#define KHEX	"000102030405060708090a0b0c0d0e0f" \
+		"101112131415161718191a1b1c1d1e1f"
+
+static const struct krow krows[] = {
+	{ "hex", KHEX, 0600, 1, NULL },
+	{ "hex newline", KHEX "\n", 0600, 1, NULL },
+	{ "upper case", "000102030405060708090A0B0C0D0E0F"
+	    "101112131415161718191A1B1C1D1E1F", 0400, 1, NULL },
+	{ "two newlines", KHEX "\n\n", 0600, 0, "more than 65" },
+	{ "short", "0001", 0600, 0, "too few" },
+	{ "empty", "", 0600, 0, "too few" },
+	{ "long", KHEX "00", 0600, 0, "more than 65" },
+	{ "not hex", "zz0102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f", 0600, 0, "byte 1 is not" },
+	{ "readable by group", KHEX, 0640, 0, "open to group or others" },
+	{ "readable by all", KHEX, 0644, 0, "(mode 0644)" },
+};
+
+static void
+test_key_file(void)
+{
+	const struct krow	*k;
+	uint8_t			 key[AUDIT_KEY_BYTES], s[AUDIT_KEY_BYTES];
+	struct audit_sealing	 sealing;
+	struct audit		*a;
+	char			 path[128], link[128], err[512];
+	int			 fd;
+
+	path_in(path, sizeof(path), "key");
+	for (k = krows; k < krows + sizeof(krows) / sizeof(krows[0]); k++) {
+		unlink(path);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CHECK(fd >= 0 && write(fd, k->text, strlen(k->text)) ==
+		    (ssize_t)strlen(k->text));
+		close(fd);
+		CHECK(chmod(path, k->mode) == 0);
+		memset(key, 0xee, sizeof(key));
+		CHECKF((audit_key_load(key, path, "MCP_S3_AUDIT_KEY_FILE", err,
+		    sizeof(err)) == 0) == k->ok, k->label);
+		if (k->ok)
+			CHECKF(memcmp(key, K0, sizeof(key)) == 0, k->label);
+		else {
+			CHECKF(strncmp(err, "MCP_S3_AUDIT_KEY_FILE: ", 23) == 0,
+			    k->label);
+			CHECKF(strstr(err, k->want) != NULL, err);
+			CHECKF(strstr(err, "0102030405") == NULL, k->label);
+		}
+	}
+	path_in(link, sizeof(link), "key.link");
+	unlink(link);
+	CHECK(symlink(path, link) == 0);
+	CHECK(audit_key_load(key, link, "--key", err, sizeof(err)) ==
+	    AUDIT_EKEY);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	unlink(link);
+	CHECK(audit_key_load(key, dir, "--key", err, sizeof(err)) ==
+	    AUDIT_EKEY);
+	CHECK(audit_key_load(key, "/nonexistent/k", "--key", err,
+	    sizeof(err)) == AUDIT_EKEY);
+	CHECK(strncmp(err, "--key: /nonexistent/k: ", 23) == 0);
+	unlink(path);
+
+	/* audit_open_sealed wipes the caller's K0, opened or not. */
+	memcpy(s, K0, sizeof(s));
+	memset(key, 0, sizeof(key));
+	sealing.key = s;
+	sealing.records = 10;
+	sealing.seconds = 0;
+	path_in(path, sizeof(path), "wipe.log");
+	CHECK(audit_open_sealed(&a, path, &sealing, err, sizeof(err)) == 0);
+	CHECK(memcmp(s, key, sizeof(s)) == 0);
+	/* A second sealer of the same file is refused (by a child: locks
+	 * are per process). */
+	{
+		pid_t	 pid;
+		int	 st;
+
+		if ((pid = fork()) == 0) {
+			struct audit	*b;
+			uint8_t		 s2[AUDIT_KEY_BYTES];
+
+			memcpy(s2, K0, sizeof(s2));
+			sealing.key = s2;
+			_exit(audit_open_sealed(&b, path, &sealing, err,
+			    sizeof(err)) == AUDIT_EREFUSED &&
+			    strstr(err, "another process") != NULL ? 0 : 1);
+		}
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid &&
+		    WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	audit_close(a);
+	memcpy(s, K0, sizeof(s));
+	sealing.key = s;
+	CHECK(audit_open_sealed(&a, NULL, &sealing, err, sizeof(err)) ==
+	    AUDIT_EINVAL);
+	CHECK(strstr(err, "MCP_S3_AUDIT_FILE") != NULL);
+	CHECK(memcmp(s, key, sizeof(s)) == 0);
+	unlink(path);
+}
+
+/* The seal timer: a seal `seconds` after a record, with nothing else. */
+static void
+test_seal_timer(void)
+{
+	struct audit_record	 r;
+	struct audit		*a = NULL;
+	struct tlog		 t;
+	char			 path[128], msg[512];
+	int			 fd;
+
+	path_in(path, sizeof(path), "timer.log");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	CHECK(audit_open_fd_sealed(&a, fd, K0, RUN, 0, 100, 1) == 0);
+	memset(&r, 0, sizeof(r));
+	r.tool = sl("s3_list_buckets");
+	CHECK(audit_write(a, &r) == 0);
+	/* Due a second after the first pending record (the start). */
+	CHECK(audit_seal_wait_ms(NULL, 0) == -1);
+	CHECK(audit_seal_wait_ms(a, time_now_ms()) > 900);
+	CHECK(audit_seal_wait_ms(a, time_now_ms() + 1000) == 0);
+	nanosleep(&(struct timespec){ 1, 100000000 }, NULL);
+	CHECK(audit_seal_wait_ms(a, time_now_ms()) == 0);
+	/* The event loop seals then (mcp.c), the log staying open. */
+	CHECK(audit_seal_pending(a) == 0);
+	CHECK(audit_seal_wait_ms(a, time_now_ms()) == -1);
+	CHECK(tlog_read(&t, path) && t.n == 3);
+	CHECK(t.n == 3 && strstr(t.l[2], "\"reason\":\"timer\",\"records\":2")
+	    != NULL);
+	CHECK(tlog_verify(&t, t.n, 0, msg, sizeof(msg)) == 0);
+	CHECK(audit_write(a, &r) == 0);
+	CHECK(audit_seal_pending(a) == 0);
+	CHECK(audit_seal_pending(a) == 0);	/* nothing pending: no seal */
+	audit_close(a);				/* nothing pending: no seal */
+	close(fd);
+	CHECK(tlog_read(&t, path) && t.n == 5);
+	CHECK(tlog_verify(&t, t.n, 0, msg, sizeof(msg)) == 0);
+	CHECKF(strncmp(msg, "ok: 5 records, 2 seals, last seal at seq 4 "
+	    "(timer", 46) == 0, msg);
+	unlink(path);
+}
+
+/*
+ * A record that never reached the file leaves no gap: the chain moves on
+ * only once a line is written.  A start record that cannot be written
+ * fails the open.
+ */
+static void
+test_sealed_write_errors(void)
+{
+	struct audit_record	 r;
+	struct audit		*a = NULL;
+	struct tlog		 t;
+	char			 path[128], msg[512];
+	int			 fd, full, saved;
+
+	full = open("/dev/full", O_WRONLY);
+	CHECK(full >= 0);
+	CHECK(audit_open_fd_sealed(&a, full, K0, RUN, 0, 100, 0) ==
+	    AUDIT_EWRITE);
+	CHECK(a == NULL);
+	path_in(path, sizeof(path), "werr.log");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	CHECK(audit_open_fd_sealed(&a, fd, K0, RUN, 0, 100, 0) == 0);
+	memset(&r, 0, sizeof(r));
+	r.tool = sl("s3_list_buckets");
+	CHECK(audit_write(a, &r) == 0);
+	saved = dup(fd);
+	CHECK(dup2(full, fd) == fd);
+	CHECK(audit_write(a, &r) == AUDIT_EWRITE);
+	CHECK(dup2(saved, fd) == fd);
+	CHECK(audit_write(a, &r) == 0);
+	audit_close(a);
+	close(saved);
+	close(full);
+	close(fd);
+	CHECK(tlog_read(&t, path) && t.n == 4);
+	CHECK(tlog_verify(&t, t.n, 0, msg, sizeof(msg)) == 0);
+	CHECKF(strncmp(msg, "ok: 4 records, 1 seals, last seal at seq 3", 42) ==
+	    0, msg);
+	unlink(path);
+}
+
 static void
 cleanup(void)
 {
 	const char	*names[] = { "audit.log", "modes.log", "link.log",
-	    "fifo", "many.log", "short.log" };
+	    "fifo", "many.log", "short.log", "sealed.log", "tamper.log",
+	    "two.log" };
 	char		 path[128];
 	size_t		 i;
 
@@ -807,6 +1384,13 @@ main(void)
 	test_write_errors();
 	test_stderr();
 	test_strerror();
+	test_key_schedule();
+	test_sealed_tamper();
+	test_forward_secure();
+	test_runs();
+	test_key_file();
+	test_seal_timer();
+	test_sealed_write_errors();
 	cleanup();
 	return unit_done("test_audit");
 }

@@ -263,7 +263,9 @@ test_additional(void)
 		{ "{\"b\":{\"timeout\":0}}", 0, "timeout" },
 		{ "{\"b\":{\"timeout\":\"2m\"}}", 1, NULL },
 		{ "{\"b\":{\"access_key_id\":\"A\"}}", 0, "secret_access_key" },
-		{ "{\"b\":{\"profile\":\"p\"}}", 0, "profile" },
+		{ "{\"b\":{\"profile\":\"p\"}}", 1, NULL },
+		{ "{\"b\":{\"profile\":\"\"}}", 1, NULL },
+		{ "{\"b\":{\"profile\":7}}", 0, "profile" },
 		{ "{\"b c\":{}}", 0, "connection name" },
 		{ "{\"b\":[]}", 0, "must be an object" },
 	};
@@ -316,6 +318,26 @@ test_additional(void)
 	CHECK(strcmp(cfg.conns[2].presign_base, "https://pub.example") == 0);
 	CHECK(config_conn_find(&cfg, "alpha", 5) == &cfg.conns[2]);
 	CHECK(config_conn_find(&cfg, NULL, 0) == &cfg.conns[0]);
+	CHECK(cfg.conns[0].region_set && cfg.conns[2].region_set);
+	CHECK(cfg.conns[0].profile == NULL);
+	config_free(&cfg);
+
+	/* A profile: kept for the chain, the environment's keys not copied;
+	 * no region anywhere leaves it to the profile (region_set 0). */
+	memset(&e, 0, sizeof(e));
+	e.kv[0] = "AWS_ACCESS_KEY_ID=ENVKEY";
+	e.kv[1] = "AWS_SECRET_ACCESS_KEY=ENVSECRET";
+	e.kv[2] = "S3_ADDITIONAL_CONNECTIONS={\"p\":{\"profile\":\"dev\"},"
+	    "\"q\":{\"profile\":\"dev\",\"region\":\"eu-west-1\"}}";
+	CHECK(config_load(&cfg, envget, &e, err, sizeof(err)) == 0);
+	CHECK(cfg.nconns == 3);
+	CHECK(strcmp(cfg.conns[0].region, "us-east-1") == 0 &&
+	    !cfg.conns[0].region_set);
+	CHECK(cfg.conns[1].profile != NULL &&
+	    strcmp(cfg.conns[1].profile, "dev") == 0);
+	CHECK(cfg.conns[1].access_key == NULL && !cfg.conns[1].region_set);
+	CHECK(cfg.conns[2].region_set);
+	CHECK(cfg.get == envget && cfg.get_arg == &e);
 	config_free(&cfg);
 }
 

@@ -1139,6 +1139,67 @@ test_order(void)
 	remove_file(".aws/credentials");
 }
 
+/* Where credentials will come from, before any is fetched, per settings. */
+static void
+test_configured(void)
+{
+	static const struct {
+		const char	*env[4];	/* "NAME=value" */
+		const char	*conn_ak;
+		const char	*conn_profile;
+		const char	*want;
+	} t[] = {
+		{ { NULL }, NULL, NULL, "none" },
+		{ { "AWS_EC2_METADATA_DISABLED=false" }, NULL, NULL, "imds" },
+		{ { "AWS_ACCESS_KEY_ID=A", "AWS_SECRET_ACCESS_KEY=" ENV_SK },
+		    NULL, NULL, "static" },
+		{ { "AWS_ACCESS_KEY_ID=A", "AWS_SECRET_ACCESS_KEY=" ENV_SK },
+		    NULL, "p1", "profile:p1" },
+		{ { "AWS_PROFILE=dev" }, "AK", "p1", "static" },
+		{ { "AWS_PROFILE=dev" }, NULL, NULL, "profile:dev" },
+		{ { "AWS_WEB_IDENTITY_TOKEN_FILE=/x", "AWS_ROLE_ARN=arn:r" },
+		    NULL, NULL, "web-identity:arn:r" },
+		{ { "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:1/c",
+		    "AWS_WEB_IDENTITY_TOKEN_FILE=/x", "AWS_ROLE_ARN=arn:r" },
+		    NULL, NULL, "web-identity:arn:r" },
+		{ { "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c" }, NULL,
+		    NULL, "container" },
+	};
+	struct creds_options	 o;
+	struct creds_chain	*ch;
+	struct creds_error	 err;
+	const char		*eq;
+	size_t			 i, k;
+
+	/* env_set keeps the name pointer: names live in a static array. */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		static char	names[4][64];
+
+		env_clear();
+		for (k = 0; k < 4 && t[i].env[k] != NULL; k++) {
+			eq = strchr(t[i].env[k], '=');
+			snprintf(names[k], sizeof(names[k]), "%.*s",
+			    (int)(eq - t[i].env[k]), t[i].env[k]);
+			env_set(names[k], "%s", eq + 1);
+		}
+		memset(&o, 0, sizeof(o));
+		if (t[i].conn_ak != NULL) {
+			o.access_key = t[i].conn_ak;
+			o.secret_key = CONN_SK;
+		}
+		o.profile = t[i].conn_profile;
+		CHECKF(creds_chain_new(&ch, env_get, NULL, &o, &err) == 0,
+		    t[i].want);
+		if (ch == NULL)
+			continue;
+		CHECKF(strcmp(creds_configured(ch), t[i].want) == 0,
+		    creds_configured(ch));
+		/* Nothing fetched yet: no actual source. */
+		CHECKF(creds_source(ch)[0] == '\0', t[i].want);
+		creds_chain_free(ch);
+	}
+}
+
 int
 main(void)
 {
@@ -1162,6 +1223,7 @@ main(void)
 	test_container();
 	test_imds();
 	test_order();
+	test_configured();
 
 	creds_chain_free(last);
 	/* The temporary HOME goes; every test removed its own files. */

@@ -474,6 +474,8 @@ test_classes(void)
 	CHECK(http_error_class(NET_ERESOLVE) == HTTP_CLASS_NETWORK);
 	CHECK(http_error_class(HTTP_ETRUNCATED) == HTTP_CLASS_NETWORK);
 	CHECK(http_error_class(TLS_ECLOSED) == HTTP_CLASS_NETWORK);
+	CHECK(http_error_class(HTTP_ETLSCLOSED) == HTTP_CLASS_TLS);
+	CHECK(strstr(http_strerror(HTTP_ETLSCLOSED), "TLS handshake") != NULL);
 	CHECK(http_error_class(TLS_EUNTRUSTED) == HTTP_CLASS_TLS);
 	CHECK(http_error_class(TLS_EHOSTNAME) == HTTP_CLASS_TLS);
 	CHECK(http_error_class(HTTP_EPROTO) == HTTP_CLASS_PROTOCOL);
@@ -491,7 +493,10 @@ enum mode {
 	M_STALE,	/* answer one; read the next, then close unanswered */
 	M_ALT503,	/* odd requests get 503 SlowDown, even ones 200 */
 	M_ALWAYS503,
-	M_STALL		/* read the request, never answer */
+	M_STALL,	/* read the request, never answer */
+	M_TRICKLE,	/* a 200 head, one byte every 50 ms */
+	M_ENDLESS503,	/* a 503 whose body never ends */
+	M_SHUT		/* read what comes first (a ClientHello), close */
 };
 
 static int	 srv_fd = -1;
@@ -560,12 +565,53 @@ serve(enum mode m)
 		if ((c = accept(srv_fd, NULL, NULL)) == -1)
 			continue;
 		conns++;
+		if (m == M_SHUT) {
+			char	 hello[8192];
+
+			/* All of it: unread bytes would make close() a reset. */
+			(void)read(c, hello, sizeof(hello));
+			(void)net_sleep(20, NULL);
+			(void)recv(c, hello, sizeof(hello), MSG_DONTWAIT);
+			close(c);
+			continue;
+		}
 		for (per = 0; read_request(c); per++) {
 			reqs++;
 			if (m == M_STALE && per == 1)
 				break;
 			if (m == M_STALL) {
 				pause();
+				break;
+			}
+			if (m == M_TRICKLE) {
+				const char *h = "HTTP/1.1 200 OK\r\nX-Slow: "
+				    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+				    "Content-Length: 0\r\n\r\n";
+
+				for (; *h != '\0'; h++) {
+					if (write(c, h, 1) != 1)
+						break;
+					(void)net_sleep(50, NULL);
+				}
+				break;
+			}
+			if (m == M_ENDLESS503) {
+				static const char	 head[] =
+				    "HTTP/1.1 503 X\r\nConnection: close\r\n\r\n";
+				char			 junk[4096];
+
+				memset(junk, ' ', sizeof(junk));
+				if (write(c, head, sizeof(head) - 1) < 0)
+					break;
+				/*
+				 * 4 MB/s until the client hangs up (or 64 MiB):
+				 * draining it all would take 16 s.
+				 */
+				for (per = 0; per < 16384; per++) {
+					if (write(c, junk, sizeof(junk)) < 0)
+						break;
+					(void)net_sleep(1, NULL);
+				}
 				break;
 			}
 			snprintf(body, sizeof(body), "c%dr%d", conns, per + 1);
@@ -649,6 +695,7 @@ test_exchange(void)
 	struct http_result	 res;
 	struct outcome		 o;
 	int64_t			 t0;
+	struct tls_anchors	*anchors;
 	pid_t			 pid;
 	int			 i, fd, pfd[2];
 
@@ -685,13 +732,60 @@ test_exchange(void)
 	http_conn_free(c);
 	server_stop(pid);
 
-	/* The close races the request: it is sent, then the socket ends. */
+	/*
+	 * The close races the request: it is sent, then the socket ends.
+	 * Sent again when idempotent; a POST is not, as the peer read it.
+	 */
 	pid = server_start(M_STALE);
 	CHECK(http_conn_new(&c, 0, "127.0.0.1", srv_port, NULL) == 0);
 	http_conn_timeouts(c, 2000, 2000);
 	CHECK(get(c, "GET", 1, &o, &res) == 0 && body_is(&o, "c1r1"));
-	CHECK(get(c, "POST", 0, &o, &res) == 0 && body_is(&o, "c2r1"));
+	CHECK(get(c, "GET", 1, &o, &res) == 0 && body_is(&o, "c2r1"));
 	CHECK(res.reconnects == 1 && res.attempts == 2);
+	CHECK(get(c, "POST", 0, &o, &res) == HTTP_ETRUNCATED);
+	CHECK(res.attempts == 1 && res.reused && o.nstatus == 0);
+	http_conn_free(c);
+	server_stop(pid);
+
+	/* A head trickled a byte at a time: the head deadline fires. */
+	pid = server_start(M_TRICKLE);
+	CHECK(http_conn_new(&c, 0, "127.0.0.1", srv_port, NULL) == 0);
+	http_conn_timeouts(c, 2000, 300);
+	t0 = time_now_ms();
+	CHECK(get(c, "GET", 1, &o, &res) == NET_ETIMEOUT);
+	t0 = time_now_ms() - t0;
+	CHECK(t0 >= 290 && t0 < 1000);
+	CHECK(res.attempts == 1 && o.nstatus == 0);
+	/* The same head with room to arrive is fine. */
+	http_conn_timeouts(c, 2000, 10000);
+	CHECK(get(c, "GET", 1, &o, &res) == 0 && o.status == 200);
+	http_conn_free(c);
+	server_stop(pid);
+
+	/*
+	 * Endless 503 bodies: each retried one is dropped after
+	 * HTTP_MAX_DISCARD_BYTES and its socket closed; the last reaches the
+	 * caller, who stops it.
+	 */
+	pid = server_start(M_ENDLESS503);
+	CHECK(http_conn_new(&c, 0, "127.0.0.1", srv_port, NULL) == 0);
+	http_conn_timeouts(c, 2000, 2000);
+	memset(&o, 0, sizeof(o));
+	o.abort_body = 1;
+	{
+		struct http_callbacks	 cb = { o_status, o_header, o_body, &o };
+		struct http_request	 req;
+
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.target = SLICE_LIT("/bucket/key");
+		req.idempotent = 1;
+		t0 = time_now_ms();
+		CHECK(http_exchange(c, &req, &cb, &res) == HTTP_EABORTED);
+		CHECK(time_now_ms() - t0 < 3 * HTTP_BACKOFF_CAP_MS);
+	}
+	CHECK(res.attempts == HTTP_MAX_ATTEMPTS);
+	CHECK(o.nstatus == 1 && o.status == 503);
 	http_conn_free(c);
 	server_stop(pid);
 
@@ -742,6 +836,22 @@ test_exchange(void)
 	close(pfd[1]);
 	http_conn_free(c);
 	server_stop(pid);
+
+	/* A close during the TLS handshake: a TLS failure, not retried. */
+	if (tls_anchors_load(&anchors, NULL) == 0) {
+		pid = server_start(M_SHUT);
+		CHECK(http_conn_new(&c, 1, "localhost", srv_port,
+		    anchors) == 0);
+		http_conn_timeouts(c, 2000, 2000);
+		CHECK(get(c, "GET", 1, &o, &res) == HTTP_ETLSCLOSED);
+		if (o.rc != HTTP_ETLSCLOSED)
+			printf("# got %d (%s)\n", o.rc, http_strerror(o.rc));
+		CHECK(res.attempts == 0 && o.nstatus == 0);
+		http_conn_free(c);
+		server_stop(pid);
+		tls_anchors_free(anchors);
+	} else
+		printf("# no system CA bundle: TLS close case skipped\n");
 
 	/* A closed port: refused at once, not retried. */
 	fd = listen_any(&srv_port);

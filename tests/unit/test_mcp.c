@@ -228,7 +228,7 @@ static const struct exchange calls[] = {
 	{ CALL(19, "s3_list_connections", "{}"), "\"structuredContent\":{"
 	    "\"connections\":[{\"name\":\"default\",\"region\":\"us-east-1\","
 	    "\"endpoint\":\"http://127.0.0.1:1\",\"path_style\":true,"
-	    "\"default\":true,\"credentials\":\"environment\"}],"
+	    "\"default\":true,\"credentials\":\"static\"}],"
 	    "\"default_connection\":\"default\",\"count\":1}", "AKIDTEST" },
 	{ CALL(20, "s3_list_connections", "{\"x\":1}"), "InvalidArgument: "
 	    "unknown argument \\\"x\\\"; s3_list_connections takes no "

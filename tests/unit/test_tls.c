@@ -1,7 +1,9 @@
 /*
- * test_tls.c - trust anchor loading, and handshakes against
- * `openssl s_server` with a CA and a localhost certificate made at test
- * time: success, unknown CA, wrong host name, IP literal, TLS 1.3 only.
+ * test_tls.c - trust anchor loading (files, SSL_CERT_DIR directories,
+ * the order of AWS_CA_BUNDLE / SSL_CERT_FILE / SSL_CERT_DIR, limits), and
+ * handshakes against `openssl s_server` with a CA and a localhost
+ * certificate made at test time: success, unknown CA, wrong host name, IP
+ * literal, TLS 1.3 only, and the sentences tls_describe() makes of them.
  * Skipped, with a note, when the openssl command is missing.
  */
 #include <sys/types.h>
@@ -63,7 +65,7 @@ free_port(void)
 
 /* Starts s_server on 127.0.0.1:port; waits until it accepts. */
 static pid_t
-server_start(uint16_t port, const char *extra)
+server_start(uint16_t port, const char *extra, const char *extra2)
 {
 	char	 accept[32], cert[128], key[128];
 	pid_t	 pid;
@@ -80,7 +82,7 @@ server_start(uint16_t port, const char *extra)
 		dup2(nul, 2);
 		execlp("openssl", "openssl", "s_server", "-accept", accept,
 		    "-cert", cert, "-key", key, "-www", "-naccept", "20",
-		    "-quiet", extra, (char *)NULL);
+		    "-quiet", extra, extra2, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 100; i++) {
@@ -167,6 +169,166 @@ test_loading(void)
 	}
 }
 
+/* from_env with the three settings; checks rc, count and the named var. */
+static void
+env_case(const char *label, const char *aws, const char *file,
+    const char *dirs, int want_rc, size_t want_n, const char *want_var,
+    const char *want_value)
+{
+	struct tls_trust_env	 e;
+	struct tls_anchors	*a = NULL;
+	const char		*var, *val;
+	int			 r;
+
+	e.aws_ca_bundle = aws;
+	e.ssl_cert_file = file;
+	e.ssl_cert_dir = dirs;
+	r = tls_anchors_from_env(&a, &e, &var, &val);
+	CHECKF(r == want_rc, label);
+	if (r != want_rc)
+		fprintf(stderr, "  got %d (%s)\n", r, tls_strerror(r));
+	if (r == 0) {
+		CHECKF(tls_anchors_count(a) == want_n, label);
+		CHECKF(var == NULL && val == NULL, label);
+		tls_anchors_free(a);
+	} else {
+		CHECKF(a == NULL, label);
+		CHECKF(want_var == NULL ? var == NULL :
+		    var != NULL && strcmp(var, want_var) == 0, label);
+		CHECKF(want_value == NULL || (val != NULL &&
+		    strcmp(val, want_value) == 0), label);
+	}
+}
+
+static void
+test_dirs(void)
+{
+	char	 d[256], empty[256], list[600], nine[2400], big[256];
+	char	 ca[128], both[128], nofile[160];
+	int	 i;
+
+	path(d, sizeof(d), "certdir");
+	path(empty, sizeof(empty), "emptydir");
+	path(big, sizeof(big), "bigdir");
+	path(ca, sizeof(ca), "ca.pem");
+	path(both, sizeof(both), "both.pem");
+	path(nofile, sizeof(nofile), "nonexistent.pem");
+
+	/*
+	 * certdir: ca.pem, its hash link, other CA as *.crt, a key named
+	 * *.pem (skipped), a README (not read), a subdirectory (skipped).
+	 */
+	CHECK(sh("cd %s && mkdir certdir emptydir bigdir && "
+	    "cp ca.pem certdir/ca.pem && cp other.pem certdir/other.crt && "
+	    "ln -s ca.pem certdir/$(openssl x509 -noout -hash -in ca.pem).0 && "
+	    "cp srv.key certdir/key.pem && echo hi > certdir/README && "
+	    "mkdir certdir/sub.pem && echo hi > emptydir/README && "
+	    "cp srv.key emptydir/only-a-key.pem && "
+	    "i=0; while [ $i -lt 2048 ]; do ln -s ../ca.pem bigdir/c$i.pem; "
+	    "i=$((i+1)); done", dir) == 0);
+
+	/* Nothing set: the embedded roots (none here) or the system. */
+	CHECK(tls_embedded_roots() == 0);
+	/* AWS_CA_BUNDLE alone, whatever else is set. */
+	env_case("aws alone", ca, both, d, 0, 1, NULL, NULL);
+	env_case("aws missing", nofile, both, d, TLS_ENOBUNDLE,
+	    0, "AWS_CA_BUNDLE", nofile);
+	/* An empty value counts as unset. */
+	env_case("aws empty", "", both, NULL, 0, 2, NULL, NULL);
+	env_case("file", NULL, ca, NULL, 0, 1, NULL, NULL);
+	env_case("file missing", NULL, nofile, d, TLS_ENOBUNDLE, 0,
+	    "SSL_CERT_FILE", nofile);
+	env_case("aws is a dir", d, NULL, NULL, TLS_EISDIR, 0,
+	    "AWS_CA_BUNDLE", d);
+	/* The directory: two CAs; the hash link is the same one again. */
+	env_case("dir", NULL, NULL, d, 0, 2, NULL, NULL);
+	/* File and directory add up, without duplicates. */
+	env_case("file+dir", NULL, ca, d, 0, 2, NULL, NULL);
+	env_case("dir empty", NULL, NULL, empty, TLS_EBUNDLE, 0,
+	    "SSL_CERT_DIR", empty);
+	env_case("dir missing", NULL, NULL, "/nonexistent/certs",
+	    TLS_ENOBUNDLE, 0, "SSL_CERT_DIR", "/nonexistent/certs");
+	/* A list; empty entries skipped; the failing entry is named. */
+	snprintf(list, sizeof(list), ":%s::%s", d, empty);
+	env_case("list", NULL, NULL, list, TLS_EBUNDLE, 0, "SSL_CERT_DIR",
+	    empty);
+	snprintf(list, sizeof(list), "%s:%s", d, d);
+	env_case("list twice", NULL, NULL, list, 0, 2, NULL, NULL);
+	/* TLS_MAX_CERT_DIRS entries, then one more. */
+	nine[0] = '\0';
+	for (i = 0; i < TLS_MAX_CERT_DIRS; i++) {
+		if (i > 0)
+			strcat(nine, ":");
+		strcat(nine, d);
+	}
+	env_case("8 dirs", NULL, NULL, nine, 0, 2, NULL, NULL);
+	strcat(nine, ":");
+	strcat(nine, d);
+	env_case("9 dirs", NULL, NULL, nine, TLS_EDIRLIMIT, 0, "SSL_CERT_DIR",
+	    NULL);
+	/* TLS_MAX_DIR_FILES files, then one more. */
+	env_case("2048 files", NULL, NULL, big, 0, 1, NULL, NULL);
+	CHECK(sh("ln -s ../ca.pem %s/bigdir/c2048.pem", dir) == 0);
+	env_case("2049 files", NULL, NULL, big, TLS_EDIRLIMIT, 0,
+	    "SSL_CERT_DIR", big);
+	CHECK(strstr(tls_strerror(TLS_ENOSYSTEM), "SSL_CERT_DIR") != NULL);
+}
+
+/*
+ * tls_trust_preload(): what it loaded is handed to the next
+ * tls_anchors_from_env() with equal settings even when the files are gone
+ * by then (as they are, in effect, behind the sandbox), errors included;
+ * other settings, or a second call, read the files.
+ */
+static void
+test_preload(void)
+{
+	struct tls_trust_env	 e, other;
+	struct tls_anchors	*a;
+	const char		*var, *val;
+	char			 d[256], d2[256], gone[256];
+
+	path(d, sizeof(d), "predir");
+	path(d2, sizeof(d2), "predir2");
+	path(gone, sizeof(gone), "nonexistent");
+	CHECK(sh("mkdir %s/predir %s/predir2 && cp %s/ca.pem %s/predir/ && "
+	    "cp %s/other.pem %s/predir/o.pem && cp %s/ca.pem %s/predir2/",
+	    dir) == 0);
+	memset(&e, 0, sizeof(e));
+	e.ssl_cert_dir = d;
+	tls_trust_preload(&e);
+	CHECK(sh("rm -rf %s/predir", dir) == 0);
+	other = e;
+	other.ssl_cert_file = "";	/* empty is unset: still equal */
+	CHECK(tls_anchors_from_env(&a, &other, &var, &val) == 0);
+	CHECK(tls_anchors_count(a) == 2);
+	tls_anchors_free(a);
+	/* Handed over once: now the directory is read, and it is gone. */
+	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == TLS_ENOBUNDLE);
+	CHECK(a == NULL && var != NULL && strcmp(var, "SSL_CERT_DIR") == 0);
+
+	/* Other settings than preloaded: read now. */
+	e.ssl_cert_dir = d2;
+	tls_trust_preload(&e);
+	other.ssl_cert_dir = d2;
+	other.aws_ca_bundle = gone;
+	CHECK(tls_anchors_from_env(&a, &other, &var, &val) == TLS_ENOBUNDLE);
+	CHECK(var != NULL && strcmp(var, "AWS_CA_BUNDLE") == 0);
+	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == 0);
+	CHECK(tls_anchors_count(a) == 1);
+	tls_anchors_free(a);
+
+	/* A failed preload is handed over as the failure it was. */
+	e.ssl_cert_dir = gone;
+	tls_trust_preload(&e);
+	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == TLS_ENOBUNDLE);
+	CHECK(a == NULL && val != NULL && strcmp(val, gone) == 0);
+	/* Unclaimed: freed (ASan checks that nothing leaks). */
+	e.ssl_cert_dir = d2;
+	tls_trust_preload(&e);
+	tls_trust_preload_free();
+}
+
 static void
 test_handshakes(void)
 {
@@ -188,7 +350,7 @@ test_handshakes(void)
 	CHECK(tls_anchors_load(&other, p) == 0);
 
 	port = free_port();
-	pid = server_start(port, "-tls1_2");
+	pid = server_start(port, "-tls1_2", NULL);
 	CHECK(pid > 0);
 	if (pid > 0) {
 		r = handshake(good, port, "localhost");
@@ -198,10 +360,20 @@ test_handshakes(void)
 		CHECKF(r == 0, tls_strerror(r));
 		r = handshake(other, port, "localhost");
 		CHECKF(r == TLS_EUNTRUSTED, tls_strerror(r));
+		CHECK(strcmp(tls_describe(r), "certificate signed by an "
+		    "unknown authority (no trusted CA issued the certificate "
+		    "of localhost)") == 0);
 		r = handshake(good, port, "wrong.example");
 		CHECKF(r == TLS_EHOSTNAME, tls_strerror(r));
+		CHECKF(strcmp(tls_describe(r), "certificate is for host "
+		    "localhost, not wrong.example") == 0, tls_describe(r));
 		r = handshake(good, port, "127.0.0.1");
 		CHECKF(r == TLS_EHOSTNAME, tls_strerror(r));
+		CHECKF(strcmp(tls_describe(r), "certificate is for host "
+		    "localhost, not 127.0.0.1") == 0, tls_describe(r));
+		/* Another code than the last failure: the plain text. */
+		CHECK(strcmp(tls_describe(TLS_EEXPIRED),
+		    "certificate expired") == 0);
 
 		/* A whole exchange over https (s_server -www answers 1.0). */
 		CHECK(http_conn_new(&c, 1, "localhost", port, good) == 0);
@@ -219,11 +391,23 @@ test_handshakes(void)
 	server_stop(pid);
 
 	port = free_port();
-	pid = server_start(port, "-tls1_3");
+	pid = server_start(port, "-tls1_3", NULL);
 	CHECK(pid > 0);
 	if (pid > 0) {
 		r = handshake(good, port, "localhost");
 		CHECKF(r == TLS_EVERSION, tls_strerror(r));
+	}
+	server_stop(pid);
+
+	/* Only a suite we do not offer: the server's alert is named. */
+	port = free_port();
+	pid = server_start(port, "-cipher", "AES128-SHA");
+	CHECK(pid > 0);
+	if (pid > 0) {
+		r = handshake(good, port, "localhost");
+		CHECKF(r == TLS_EHANDSHAKE, tls_strerror(r));
+		CHECKF(strstr(tls_describe(r), "localhost sent alert 40 "
+		    "(handshake_failure") != NULL, tls_describe(r));
 	}
 	server_stop(pid);
 	tls_anchors_free(good);
@@ -260,6 +444,8 @@ main(void)
 	    "-CAcreateserial -out srv.pem -days 2 -extfile ext.cnf && "
 	    "cat ca.pem other.pem > both.pem) >/dev/null 2>&1", dir) == 0);
 	test_loading();
+	test_dirs();
+	test_preload();
 	test_handshakes();
 	sh("rm -rf %s", dir);
 	return unit_done("test_tls");
