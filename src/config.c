@@ -663,8 +663,11 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 	for (i = 0; i < name.n; i++)
 		if (!isalnum((unsigned char)name.p[i]) && name.p[i] != '-' &&
 		    name.p[i] != '_' && name.p[i] != '.') {
-			seterr(err, errlen, ADD_VAR ": connection name \"%.63s\": "
-			    "use letters, digits, '.', '-' and '_'", name.p);
+			/* Only the safe part is quoted: the name is hostile. */
+			seterr(err, errlen, ADD_VAR ": connection name \"%.*s"
+			    "...\": byte %zu (0x%02X) is not allowed; use "
+			    "letters, digits, '.', '-' and '_'", (int)(i < 63 ?
+			    i : 63), name.p, i + 1, (unsigned char)name.p[i]);
 			goto out;
 		}
 	if (config_conn_find(cfg, name.p, name.n) != NULL) {

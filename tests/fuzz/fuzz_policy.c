@@ -30,8 +30,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define ASSERT(c)	do { if (!(c)) abort(); } while (0)
 
-#define MAX_CAND	32
-#define MAX_BUCKETS	4
+#define MAX_CAND	16
+#define MAX_BUCKETS	3
 #define MAX_PROBES	8
 
 struct cands {

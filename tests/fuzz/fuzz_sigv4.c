@@ -5,7 +5,7 @@
  * Input: fields separated by '\n': the key, then up to 8 query names and
  * values alternately, the last field also being an extra header value.
  * The first byte, when present, also picks the time and options.
- * Checked: nothing crashes; encodings decode back to the input; the
+ * Checked: nothing crashes; the key's encodings decode back to it; the
  * canonical query is sorted; the signer accepts everything the url
  * module produces and its output is well-formed; raw bytes given as a
  * URI or query are either refused or well-formed.
@@ -262,10 +262,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		p = nl + 1;
 	}
-	for (i = 0; i < nf; i++) {
-		check_round_trip(f[i].p, f[i].n, 0);
-		check_round_trip(f[i].p, f[i].n, 1);
-	}
+	/* The key here; fuzz_codec round-trips any bytes through both. */
+	check_round_trip(f[0].p, f[0].n, 0);
+	check_round_trip(f[0].p, f[0].n, 1);
 	/* Any bytes given to the decoder are decoded or refused. */
 	buf_init(&d, 0);
 	rc = url_decode(&d, (const char *)data, size, URL_DECODE_PLUS);

@@ -267,6 +267,7 @@ test_additional(void)
 		{ "{\"b\":{\"profile\":\"\"}}", 1, NULL },
 		{ "{\"b\":{\"profile\":7}}", 0, "profile" },
 		{ "{\"b c\":{}}", 0, "connection name" },
+		{ "{\"ab\\n\\f\":{}}", 0, "\"ab...\": byte 3 (0x0A)" },
 		{ "{\"b\":[]}", 0, "must be an object" },
 	};
 	const char *kv[3] = { NULL, "AWS_REGION=eu-west-1", NULL };
@@ -290,6 +291,8 @@ test_additional(void)
 			CHECKF(strstr(err, "S3_ADDITIONAL_CONNECTIONS") != NULL,
 			    err);
 			CHECKF(strstr(err, t[i].errword) != NULL, err);
+			/* One line, whatever the name held (fuzz_config). */
+			CHECKF(strpbrk(err, "\n\f\r") == NULL, t[i].json);
 		}
 	}
 
