@@ -48,12 +48,16 @@ static const char instructions[] =
 
 static volatile sig_atomic_t stopping;
 
+/* Tokens held at first; a longer message grows the array once. */
+#define MCP_FIRST_TOKENS	512
+
 struct mcp {
 	const struct config	*cfg;
 	struct jsonrpc_reader	 rd;
 	struct jsonrpc_writer	 wr;
 	struct tools		 tools;
 	struct json_tok		*tok;
+	size_t			 ntok;		/* grows to JSON_MAX_TOKENS */
 	int			 initialized;	/* initialize answered */
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
@@ -384,7 +388,19 @@ handle_line(struct mcp *m, const char *p, size_t n)
 		p++, n--;
 	if (n == 0)
 		return 0;
-	rc = json_parse(&j, p, n, m->tok, JSON_MAX_TOKENS);
+	rc = json_parse(&j, p, n, m->tok, m->ntok);
+	if (rc == JSON_ETOKENS && m->ntok < JSON_MAX_TOKENS) {
+		/* Each token takes a byte at least: one retry suffices. */
+		size_t want = n + 1 < JSON_MAX_TOKENS ? n + 1 : JSON_MAX_TOKENS;
+		struct json_tok *t2 = realloc(m->tok, want * sizeof(*t2));
+
+		if (t2 == NULL)
+			return send_error(m, none, JSONRPC_INTERNAL_ERROR,
+			    "out of memory");
+		m->tok = t2;
+		m->ntok = want;
+		rc = json_parse(&j, p, n, m->tok, m->ntok);
+	}
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "Parse error: %s",
 		    json_strerror(rc));
@@ -527,7 +543,9 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	jsonrpc_writer_init(&m.wr, out);
 	buf_init(&m.call_id, 256);
 	buf_init(&m.held, 0);
-	m.tok = calloc(JSON_MAX_TOKENS, sizeof(*m.tok));
+	/* Most messages need a few dozen tokens; handle_line grows it. */
+	m.ntok = MCP_FIRST_TOKENS;
+	m.tok = calloc(m.ntok, sizeof(*m.tok));
 	if (m.tok == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return 1;
