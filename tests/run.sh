@@ -269,7 +269,9 @@ rgw_suites() {	# rgw_suites PREFIX [cross] — with MCP_S3_BIN already set
 }
 
 # memcheck_logs NAME DIR — 1 passed when no file in DIR holds a report,
-# else 1 failed per such file (its first lines shown).
+# else 1 failed per such file (its first lines shown). valgrind writes one
+# log per process (empty when clean); the sanitizers write a file only for a
+# report, so "0 log files" is the clean case there.
 memcheck_logs() {
 	local name=$1 dir=$2 f n=0 bad=0
 	echo "=== $name"
@@ -280,8 +282,8 @@ memcheck_logs() {
 		bad=$((bad + 1))
 		echo "--- $f"; head -n 30 "$f"
 	done
-	echo "$name: $n logs, $bad with a report"
-	if [ $bad = 0 ]; then add "$name" 1 0 "$n processes, no report"
+	echo "$name: $n log files, $bad with a report"
+	if [ $bad = 0 ]; then add "$name" 1 0 "$n log files, none with a report"
 	else add "$name" 0 "$bad" "reports in $dir"; fi
 }
 
