@@ -55,6 +55,8 @@ fi
 [ "$BUILD" -eq 0 ] || nice -n 19 make --no-print-directory -j"$JOBS" \
     $(for t in "$@"; do printf 'build/fuzz/fuzz_%s ' "$t"; done) >/dev/null
 mkdir -p "$LOGDIR"
+# Findings of this campaign are the artifacts newer than this stamp.
+touch "$LOGDIR/.started"
 
 # One target: run, then minimise and harvest.  Called through xargs, as
 # this script with FUZZ_CAMPAIGN_ONE=NAME in the environment.
@@ -126,8 +128,10 @@ table() {
 		rate=$(awk -v e="${execs:-0}" -v w="${wall:-0}" \
 		    'BEGIN { printf "%d", (w > 0 ? e / w : 0) }')
 		files=$(ls "build/fuzz/fuzz_$t.corpus" | wc -l | tr -d ' ')
-		kept=$(wc -l < "$LOGDIR/$t.kept" 2>/dev/null | tr -d ' ' || echo 0)
-		found=$(ls build/fuzz/ 2>/dev/null |
+		kept=0
+		[ ! -f "$LOGDIR/$t.kept" ] || kept=$(wc -l < "$LOGDIR/$t.kept" | tr -d ' ')
+		found=$(find build/fuzz -maxdepth 1 -type f -newer "$LOGDIR/.started" \
+		    -name "$t-*" 2>/dev/null | sed 's|.*/||' |
 		    grep -E "^$t-(crash|leak|timeout|oom|slow-unit)-" | tr '\n' ' ' || true)
 		if grep -q 'exit: 0' "$log" && [ -z "$found" ]; then
 			found=none
