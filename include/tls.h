@@ -103,18 +103,6 @@ int		 tls_anchors_from_env(struct tls_anchors **out,
 		    const struct tls_trust_env *, const char **var,
 		    const char **value);
 
-/*
- * Loads what tls_anchors_from_env(env) would, now: main() calls it before
- * the process narrows itself (sandbox.h), since a directory of
- * SSL_CERT_DIR, or the targets of its symbolic links, cannot be read
- * afterwards.  The next tls_anchors_from_env() with equal settings gets
- * the result (anchors or error) instead of reading files; the env
- * strings must stay alive until then.  tls_trust_preload_free() drops an
- * unclaimed result.
- */
-void		 tls_trust_preload(const struct tls_trust_env *);
-void		 tls_trust_preload_free(void);
-
 /* How many Mozilla roots are compiled in (0: none, the default build). */
 size_t		 tls_embedded_roots(void);
 

@@ -79,33 +79,6 @@ start_sandbox(const struct config *cfg)
 }
 
 /*
- * The shared trust anchors, read before the sandbox: an SSL_CERT_DIR
- * directory (and where its links point) is not readable after it.  Only
- * when some https connection has no ca_bundle of its own, as tools_init()
- * decides; it claims the result, errors included (tls.h).
- */
-static void
-preload_trust(const struct config *cfg)
-{
-	struct tls_trust_env	 env;
-	size_t			 i;
-
-	for (i = 0; i < cfg->nconns; i++)
-		if (cfg->conns[i].tls && cfg->conns[i].ca_bundle == NULL)
-			break;
-	if (i == cfg->nconns)
-		return;
-	memset(&env, 0, sizeof(env));
-	if (cfg->ca_bundle_var != NULL &&
-	    strcmp(cfg->ca_bundle_var, "AWS_CA_BUNDLE") == 0)
-		env.aws_ca_bundle = cfg->ca_bundle;
-	else
-		env.ssl_cert_file = cfg->ca_bundle;
-	env.ssl_cert_dir = cfg->ssl_cert_dir;
-	tls_trust_preload(&env);
-}
-
-/*
  * mcp-s3 audit verify FILE --key KEYFILE: recomputes the HMAC chain of a
  * sealed audit log (see audit.h).  Exit 0 when it verifies, 1 when it
  * was tampered with or truncated, 2 for usage, key or file errors.
@@ -198,12 +171,10 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	mcp_install_signals();
-	preload_trust(&cfg);
 	rc = mcp_serve_ready(&cfg, STDIN_FILENO, STDOUT_FILENO, err,
 	    sizeof(err), start_sandbox);
 	if (rc != 0)
 		fprintf(stderr, "mcp-s3: %s\n", err);
-	tls_trust_preload_free();
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }

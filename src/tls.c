@@ -489,61 +489,12 @@ from_env(struct tls_anchors **out, const struct tls_trust_env *env,
 	return 0;
 }
 
-/* What tls_trust_preload() loaded, for the next tls_anchors_from_env(). */
-static struct {
-	int			 done;
-	int			 rc;
-	struct tls_anchors	*a;
-	const char		*var;
-	const char		*value;
-	struct tls_trust_env	 env;
-} pre;
-
-static int
-same(const char *a, const char *b)
-{
-	if (!set(a) || !set(b))
-		return !set(a) && !set(b);
-	return strcmp(a, b) == 0;
-}
-
-/* see tls.h */
-void
-tls_trust_preload(const struct tls_trust_env *env)
-{
-	tls_trust_preload_free();
-	pre.rc = from_env(&pre.a, env, &pre.var, &pre.value);
-	pre.env = *env;
-	pre.done = 1;
-}
-
-/* see tls.h */
-void
-tls_trust_preload_free(void)
-{
-	tls_anchors_free(pre.a);
-	memset(&pre, 0, sizeof(pre));
-}
-
 /* see tls.h */
 int
 tls_anchors_from_env(struct tls_anchors **out, const struct tls_trust_env *env,
     const char **var, const char **value)
 {
-	int	 r;
-
-	if (!pre.done || !same(env->aws_ca_bundle, pre.env.aws_ca_bundle) ||
-	    !same(env->ssl_cert_file, pre.env.ssl_cert_file) ||
-	    !same(env->ssl_cert_dir, pre.env.ssl_cert_dir))
-		return from_env(out, env, var, value);
-	/* Handed over once; a second caller loads again. */
-	*out = pre.a;
-	*var = pre.var;
-	*value = pre.value;
-	r = pre.rc;
-	pre.a = NULL;
-	pre.done = 0;
-	return r;
+	return from_env(out, env, var, value);
 }
 
 /* see tls.h */

@@ -274,61 +274,6 @@ test_dirs(void)
 	CHECK(strstr(tls_strerror(TLS_ENOSYSTEM), "SSL_CERT_DIR") != NULL);
 }
 
-/*
- * tls_trust_preload(): what it loaded is handed to the next
- * tls_anchors_from_env() with equal settings even when the files are gone
- * by then (as they are, in effect, behind the sandbox), errors included;
- * other settings, or a second call, read the files.
- */
-static void
-test_preload(void)
-{
-	struct tls_trust_env	 e, other;
-	struct tls_anchors	*a;
-	const char		*var, *val;
-	char			 d[256], d2[256], gone[256];
-
-	path(d, sizeof(d), "predir");
-	path(d2, sizeof(d2), "predir2");
-	path(gone, sizeof(gone), "nonexistent");
-	CHECK(sh("mkdir %s/predir %s/predir2 && cp %s/ca.pem %s/predir/ && "
-	    "cp %s/other.pem %s/predir/o.pem && cp %s/ca.pem %s/predir2/",
-	    dir) == 0);
-	memset(&e, 0, sizeof(e));
-	e.ssl_cert_dir = d;
-	tls_trust_preload(&e);
-	CHECK(sh("rm -rf %s/predir", dir) == 0);
-	other = e;
-	other.ssl_cert_file = "";	/* empty is unset: still equal */
-	CHECK(tls_anchors_from_env(&a, &other, &var, &val) == 0);
-	CHECK(tls_anchors_count(a) == 2);
-	tls_anchors_free(a);
-	/* Handed over once: now the directory is read, and it is gone. */
-	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == TLS_ENOBUNDLE);
-	CHECK(a == NULL && var != NULL && strcmp(var, "SSL_CERT_DIR") == 0);
-
-	/* Other settings than preloaded: read now. */
-	e.ssl_cert_dir = d2;
-	tls_trust_preload(&e);
-	other.ssl_cert_dir = d2;
-	other.aws_ca_bundle = gone;
-	CHECK(tls_anchors_from_env(&a, &other, &var, &val) == TLS_ENOBUNDLE);
-	CHECK(var != NULL && strcmp(var, "AWS_CA_BUNDLE") == 0);
-	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == 0);
-	CHECK(tls_anchors_count(a) == 1);
-	tls_anchors_free(a);
-
-	/* A failed preload is handed over as the failure it was. */
-	e.ssl_cert_dir = gone;
-	tls_trust_preload(&e);
-	CHECK(tls_anchors_from_env(&a, &e, &var, &val) == TLS_ENOBUNDLE);
-	CHECK(a == NULL && val != NULL && strcmp(val, gone) == 0);
-	/* Unclaimed: freed (ASan checks that nothing leaks). */
-	e.ssl_cert_dir = d2;
-	tls_trust_preload(&e);
-	tls_trust_preload_free();
-}
-
 static void
 test_handshakes(void)
 {
@@ -445,7 +390,6 @@ main(void)
 	    "cat ca.pem other.pem > both.pem) >/dev/null 2>&1", dir) == 0);
 	test_loading();
 	test_dirs();
-	test_preload();
 	test_handshakes();
 	sh("rm -rf %s", dir);
 	return unit_done("test_tls");
