@@ -1,11 +1,13 @@
 #!/bin/sh
-# fuzz-campaign.sh [-j JOBS] [-n RUNS] [-t SECONDS] [-m MAXKEEP] [-o LOGDIR] [-B]
-#     [-N] [TARGET...]
+# fuzz-campaign.sh [-j JOBS] [-w WORKERS] [-n RUNS] [-t SECONDS] [-m MAXKEEP]
+#     [-o LOGDIR] [-B] [-N] [TARGET...]
 #
 # Runs each libFuzzer target (build/fuzz/fuzz_NAME, ASan+UBSan, built by
 # `make fuzz-build` unless -B) until it has executed RUNS inputs (default
 # 10000000) or for SECONDS (-t, default no limit), JOBS targets at a time
-# (default 2), each under nice -n 19.
+# (default 2), each under nice -n 19.  With -w, each target runs as WORKERS
+# processes on its one corpus directory (libFuzzer reloads what the others
+# add), each for RUNS/WORKERS inputs; the table adds their executions.
 # A target starts from its persistent corpus build/fuzz/fuzz_NAME.corpus
 # and the committed seeds tests/fuzz/corpus/NAME, with the libFuzzer
 # options of tests/fuzz/NAME.options.  Its log is LOGDIR/NAME.log (default
@@ -28,6 +30,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 JOBS=2
+WORKERS=1
 RUNS=10000000
 MAXKEEP=200
 KEEP_BYTES=2048
@@ -35,16 +38,17 @@ SECONDS_MAX=0
 LOGDIR=build/fuzz/campaign
 BUILD=1
 KEEP=1
-while getopts j:n:t:m:o:BN opt; do
+while getopts j:w:n:t:m:o:BN opt; do
 	case $opt in
 	j) JOBS=$OPTARG ;;
+	w) WORKERS=$OPTARG ;;
 	n) RUNS=$OPTARG ;;
 	t) SECONDS_MAX=$OPTARG ;;
 	m) MAXKEEP=$OPTARG ;;
 	o) LOGDIR=$OPTARG ;;
 	B) BUILD=0 ;;
 	N) KEEP=0 ;;
-	*) echo "usage: $0 [-j JOBS] [-n RUNS] [-t SECONDS] [-m MAXKEEP] [-o LOGDIR] [-B] [-N] [TARGET...]" >&2
+	*) echo "usage: $0 [-j JOBS] [-w WORKERS] [-n RUNS] [-t SECONDS] [-m MAXKEEP] [-o LOGDIR] [-B] [-N] [TARGET...]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -68,11 +72,25 @@ run_one() {
 	opts=$(cat tests/fuzz/$t.options 2>/dev/null || true)
 	mkdir -p "$corp"
 	start=$(date +%s)
-	# shellcheck disable=SC2086
-	nice -n 19 "$bin" -runs="$RUNS" -max_total_time="$SECONDS_MAX" \
-	    -print_final_stats=1 -timeout=10 \
-	    -artifact_prefix="build/fuzz/$t-" $opts \
-	    "$corp" "tests/fuzz/corpus/$t" > "$log" 2>&1 && rc=0 || rc=$?
+	# Worker 0 logs to NAME.log, worker I to NAME.wI.log.
+	rm -f "$LOGDIR/$t".w*.log
+	per=$(( (RUNS + WORKERS - 1) / WORKERS ))
+	pids= i=0
+	while [ "$i" -lt "$WORKERS" ]; do
+		l=$log
+		[ "$i" -eq 0 ] || l=$LOGDIR/$t.w$i.log
+		# shellcheck disable=SC2086
+		nice -n 19 "$bin" -runs="$per" -max_total_time="$SECONDS_MAX" \
+		    -print_final_stats=1 -timeout=10 \
+		    -artifact_prefix="build/fuzz/$t-" $opts \
+		    "$corp" "tests/fuzz/corpus/$t" > "$l" 2>&1 &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	rc=0
+	for p in $pids; do
+		wait "$p" || rc=$?
+	done
 	end=$(date +%s)
 	echo "wall_seconds: $((end - start)) exit: $rc" >> "$log"
 
@@ -108,6 +126,7 @@ fi
 
 for t in "$@"; do echo "$t"; done |
     xargs -P "$JOBS" -I{} env FUZZ_CAMPAIGN_ONE={} sh "$0" -B -j "$JOBS" \
+    -w "$WORKERS" \
     -n "$RUNS" -t "$SECONDS_MAX" -m "$MAXKEEP" -o "$LOGDIR" \
     $([ "$KEEP" -eq 1 ] || echo -N)
 
@@ -117,7 +136,11 @@ table() {
 	printf '|---|---:|---:|---:|---:|---:|---:|---:|---|\n'
 	for t in "$@"; do
 		log=$LOGDIR/$t.log
-		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+		# Summed over the workers' logs.
+		execs=$(for l in "$log" "$LOGDIR/$t".w*.log; do
+			[ ! -f "$l" ] || sed -n 's/^stat::number_of_executed_units: *//p' \
+			    "$l" | tail -n 1
+		done | awk '{ n += $1 } END { if (NR) print n }')
 		wall=$(sed -n 's/^wall_seconds: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 		last=$(grep -a ' cov: ' "$log" | tail -n 1)
 		cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
