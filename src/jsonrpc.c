@@ -10,6 +10,8 @@
 
 #define READ_PIECE	(64u * 1024)
 #define WRITE_PIECE	(64u * 1024)
+/* A buffer grown past this for a long message is given back after it. */
+#define KEEP_CAP	(1024u * 1024)
 
 /* see jsonrpc.h */
 void
@@ -42,6 +44,14 @@ make_room(struct jsonrpc_reader *r)
 		r->start = 0;
 	}
 	need = r->len + READ_PIECE;
+	if (r->cap > KEEP_CAP && need <= r->cap / 4) {
+		/* The long message is gone: shrink (if realloc can). */
+		if ((np = realloc(r->p, need)) != NULL) {
+			r->p = np;
+			r->cap = need;
+		}
+		return 0;
+	}
 	if (need <= r->cap)
 		return 0;
 	if (need < r->cap * 2)

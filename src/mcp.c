@@ -48,8 +48,11 @@ static const char instructions[] =
 
 static volatile sig_atomic_t stopping;
 
-/* Tokens held at first; a longer message grows the array once. */
+/* Tokens held at first; a longer message grows the array for itself. */
 #define MCP_FIRST_TOKENS	512
+/* Room kept between messages; more was grown for one and is given back. */
+#define MCP_KEEP_TOKENS		2048
+#define MCP_KEEP_HELD		(1024u * 1024)
 
 struct mcp {
 	const struct config	*cfg;
@@ -57,7 +60,7 @@ struct mcp {
 	struct jsonrpc_writer	 wr;
 	struct tools		 tools;
 	struct json_tok		*tok;
-	size_t			 ntok;		/* grows to JSON_MAX_TOKENS */
+	size_t			 ntok;		/* up to JSON_MAX_TOKENS */
 	int			 initialized;	/* initialize answered */
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
@@ -373,6 +376,24 @@ has_call(const struct json *j)
 	return 0;
 }
 
+/*
+ * After a long message: gives back the copy of its line and its tokens, so
+ * that a server that once took a 16 MiB call does not keep that memory.
+ */
+static void
+trim(struct mcp *m)
+{
+	struct json_tok *t;
+
+	if (m->held.cap > MCP_KEEP_HELD)
+		buf_free(&m->held);
+	if (m->ntok > MCP_KEEP_TOKENS &&
+	    (t = realloc(m->tok, MCP_FIRST_TOKENS * sizeof(*t))) != NULL) {
+		m->tok = t;
+		m->ntok = MCP_FIRST_TOKENS;
+	}
+}
+
 static int
 handle_line(struct mcp *m, const char *p, size_t n)
 {
@@ -585,8 +606,10 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 			snprintf(err, errlen, "reading stdin failed");
 			ret = 1;
 			break;
-		} else
+		} else {
 			rc = handle_line(&m, line.p, line.n);
+			trim(&m);
+		}
 		if (rc != 0) {
 			snprintf(err, errlen, "writing stdout failed");
 			ret = 1;

@@ -1,6 +1,7 @@
 /*
  * test_jsonrpc.c - stdio framing: lines, the over-long line at the limit
- * and one past it, resync, a last line without newline, scanning.
+ * and one past it, resync, a last line without newline, scanning, and the
+ * room of a long line given back after it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,12 @@
 #include "jsonrpc.h"
 #include "unit.h"
 
-/* A reader over a pipe holding in[0..n), written by a child. */
+/*
+ * A reader over a pipe holding in[0..n), written by a child in pieces of
+ * at most piece bytes.
+ */
 static int
-feed(const char *in, size_t n)
+feed_by(const char *in, size_t n, size_t piece)
 {
 	int p[2];
 	pid_t pid;
@@ -23,9 +27,9 @@ feed(const char *in, size_t n)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		/* Dribble in small pieces to exercise partial reads. */
 		while (off < n) {
-			w = write(p[1], in + off, n - off > 7 ? 7 : n - off);
+			w = write(p[1], in + off, n - off > piece ? piece :
+			    n - off);
 			if (w <= 0)
 				_exit(1);
 			off += (size_t)w;
@@ -34,6 +38,13 @@ feed(const char *in, size_t n)
 	}
 	close(p[1]);
 	return p[0];
+}
+
+/* Dribbles in small pieces to exercise partial reads. */
+static int
+feed(const char *in, size_t n)
+{
+	return feed_by(in, n, 7);
 }
 
 static int
@@ -115,6 +126,28 @@ main(void)
 	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 3 &&
 	    memcmp(l.p, "thr", 3) == 0);
 	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	jsonrpc_reader_free(&r);
+	close(fd);
+	free(big);
+
+	/*
+	 * A 4 MiB line grows the buffer past 4 MiB; once it is consumed, the
+	 * next read gives the room back, and the lines after it are intact.
+	 */
+	big = malloc((4u << 20) + 8);
+	memset(big, 'z', 4u << 20);
+	memcpy(big + (4u << 20), "\na\nbc\n", 6);
+	fd = feed_by(big, (4u << 20) + 6, 65536);
+	jsonrpc_reader_init(&r, fd, 8u << 20);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 4u << 20 &&
+	    l.p[0] == 'z' && l.p[l.n - 1] == 'z');
+	CHECK(r.cap > 4u << 20);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 1 &&
+	    l.p[0] == 'a');
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 2 &&
+	    memcmp(l.p, "bc", 2) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
+	CHECK(r.cap <= 1u << 20);
 	jsonrpc_reader_free(&r);
 	close(fd);
 	free(big);
