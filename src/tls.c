@@ -430,8 +430,9 @@ set(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
-static int
-from_env(struct tls_anchors **out, const struct tls_trust_env *env,
+/* see tls.h */
+int
+tls_anchors_from_env(struct tls_anchors **out, const struct tls_trust_env *env,
     const char **var, const char **value)
 {
 	static char		 one[4096];
@@ -487,14 +488,6 @@ from_env(struct tls_anchors **out, const struct tls_trust_env *env,
 	*value = NULL;
 	*out = a;
 	return 0;
-}
-
-/* see tls.h */
-int
-tls_anchors_from_env(struct tls_anchors **out, const struct tls_trust_env *env,
-    const char **var, const char **value)
-{
-	return from_env(out, env, var, value);
 }
 
 /* see tls.h */
