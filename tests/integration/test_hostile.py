@@ -685,12 +685,11 @@ for nm, tool, args, want in writes:
 
 
 # --- memory and the end -------------------------------------------------------------------
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    raise AssertionError("no VmRSS in /proc/%d/status" % pid)
+def memory_is_native():
+    """Whether VmRSS/VmHWM are the server's own: not under qemu, valgrind
+    or ASan, where they are the emulator's or the sanitizer's."""
+    import mcptest
+    return not (mcptest.BINARY.endswith(".qemu") or mcptest.VALGRIND or "asan" in mcptest.BINARY)
 
 
 MIXED = [
@@ -724,9 +723,9 @@ def memory_stable_over_1000_bad_messages():
             exchange(s, b"\n".join(msgs[i:i + 50]), timeout=60)
     t0 = time.monotonic()
     run(300)                      # warm-up: buffers reach their working size
-    before = rss_kib(s.proc.pid)
+    before = status_kib(s.proc.pid, "VmRSS")
     run(1000)
-    after = rss_kib(s.proc.pid)
+    after = status_kib(s.proc.pid, "VmRSS")
     growth = after - before
     check(growth < 8 * 1024, "VmRSS grew by %d KiB over 1,000 bad messages (%d -> %d KiB)" % (growth, before, after))
     check(time.monotonic() - t0 < 60, "1,300 messages took %.1fs" % (time.monotonic() - t0))
@@ -738,8 +737,7 @@ def memory_given_back_after_long_messages():
     """A 15 MiB message, a call carrying 8 MiB of content and a message of
     60,000 tokens grow the line reader, the copy of a call line and the
     token array; the messages after them give that room back."""
-    import mcptest
-    native = not (mcptest.BINARY.endswith(".qemu") or mcptest.VALGRIND or "asan" in mcptest.BINARY)
+    native = memory_is_native()
     s = Server(base_env({"S3_TIMEOUT": "2s", "MCP_S3_EXT_READONLY": "false",
                          "MCP_S3_MAX_PUT_SIZE": "9MiB"}))
     _all_servers.append(s)
@@ -784,8 +782,7 @@ def memory_bounded_across_the_suite():
     small again: what a long message grew is given back, and nothing
     accumulates across cases. Natively only: under qemu, valgrind or ASan
     the numbers are the emulator's or the sanitizer's."""
-    import mcptest
-    native = not (mcptest.BINARY.endswith(".qemu") or mcptest.VALGRIND or "asan" in mcptest.BINARY)
+    native = memory_is_native()
     rows = []
     for s in _all_servers:
         if s.proc.poll() is not None:
