@@ -215,6 +215,40 @@ int	policy_show_prefix(const struct policy_rules *, struct slice bucket,
 	    struct slice common_prefix);
 
 /*
+ * Listings that hide nothing (tools' listing walk, see listing.h):
+ *
+ * policy_visible: 1 when the rules show key K of bucket B in a listing:
+ * steps 1, 3 and 4 allow it.  The shape of step 2 is not looked at: a
+ * key of a refused shape is a name under an allowed prefix, and acting on
+ * it is refused.  Rules off: 1.  NULL rules: 0.
+ *
+ * policy_hiding_prefix: the shortest denied prefix for B that K starts
+ * with, in *prefix (borrowed from the rules); 1 when there is one, else
+ * 0.  A listing may skip every key that starts with it.
+ *
+ * policy_list_ranges: the prefixes a listing of B under P must walk so
+ * that it never asks S3 for keys outside the allowed space: for each
+ * allowed rule that applies to B, whichever of P and its prefix is the
+ * longer when one starts with the other, less those a denied prefix
+ * covers, sorted byte-wise, without any that lies inside another.  With
+ * no allowed list: P itself (none when a denied prefix covers P or the
+ * bucket is refused).  Writes at most cap slices (borrowed from the rules
+ * or P) to out and returns how many; 0 means no key under P is visible.
+ */
+/*
+ * policy_list_rules: policy_list() without the shape check of step 2:
+ * what the rules alone say of the keys under a common prefix.
+ */
+int	policy_list_rules(const struct policy_rules *, struct slice bucket,
+	    struct slice prefix);
+int	policy_visible(const struct policy_rules *, struct slice bucket,
+	    struct slice key);
+int	policy_hiding_prefix(const struct policy_rules *, struct slice bucket,
+	    struct slice key, struct slice *prefix);
+size_t	policy_list_ranges(const struct policy_rules *, struct slice bucket,
+	    struct slice prefix, struct slice *out, size_t cap);
+
+/*
  * The allowed buckets, in the order given: sets *names (NULL when the
  * list is unset) and returns how many.  The strings live until
  * policy_free().

@@ -106,6 +106,7 @@ struct s3_item {
 	char		 date[21];	/* last modified or creation date */
 	char		 etag[72];
 	char		 storage_class[32];
+	int		 invalid;	/* key not UTF-8: never shown as is */
 };
 
 struct s3_span {
@@ -122,6 +123,11 @@ struct s3_listing {
 	size_t		 nprefixes;
 	size_t		 prefixcap;
 	size_t		 skipped;	/* keys or prefixes not valid UTF-8 */
+	/* The greatest key or common prefix of the page, shown or not (a
+	 * listing that walks on with start-after needs it); has_last 0 when
+	 * the page held none. */
+	struct s3_span	 last;
+	int		 has_last;
 	int		 is_truncated;
 	int		 has_next;
 	struct s3_span	 next_token;

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "jsonrpc.h"
 #include "jsonw.h"
+#include "listing.h"
 #include "s3.h"
 
 #define TOOLS_ECANCELED	-1	/* the client cancelled; nothing written */
@@ -31,6 +32,7 @@ struct tools {
 	struct s3_client	 clients[CONFIG_MAX_CONNS];
 	struct rate_bucket	 calls;		/* MCP_S3_RATE_LIMIT */
 	struct rate_bucket	 bytes;		/* MCP_S3_BYTE_LIMIT */
+	struct listing_key	 list_key;	/* seals listing tokens */
 };
 
 /* Loads the trust anchors when a connection uses https. */

@@ -78,6 +78,14 @@ int	hex_digit(int c);
  */
 int	utf8_valid(const char *s, size_t n);
 size_t	utf8_boundary(const char *s, size_t n);
+/*
+ * Copies src[0..n) into dst (cap bytes, NUL-terminated) as text that is
+ * always valid UTF-8: control characters (0x00-0x1f, 0x7f) become '?',
+ * each byte that does not start a valid character becomes U+FFFD, and
+ * the copy is cut before a character that does not fit.  Returns the
+ * bytes written, NUL excluded.  For strings from S3 and other peers.
+ */
+size_t	utf8_sanitize(char *dst, size_t cap, const char *src, size_t n);
 
 /* 2024-01-02T03:04:05Z (20 chars + NUL) from a UTC epoch. */
 void	time_iso8601(char out[21], time_t);
@@ -92,6 +100,8 @@ int64_t	time_now_ms(void);
 
 int	ct_equal(const void *, const void *, size_t);	/* 1 if equal */
 void	wipe(void *, size_t);				/* not optimised away */
+/* n random bytes: getrandom(), else /dev/urandom; 0 or UTIL_EINVAL. */
+int	util_random(void *, size_t);
 
 /* Parse a non-negative decimal integer, whole string, no overflow. */
 int	parse_u64(const char *, size_t, uint64_t *);

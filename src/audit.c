@@ -228,6 +228,20 @@ json_id_ok(const char *p, size_t n)
 	return json_number_ok(p, n);
 }
 
+/* 1 for -?[0-9]{1,15}: an integer every JSON reader keeps exact. */
+static int
+plain_int(const char *p, size_t n)
+{
+	size_t	 i = p[0] == '-';
+
+	if (n - i == 0 || n - i > 15)
+		return 0;
+	for (; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
 static int
 put_request_id(struct jsonw *w, struct slice id)
 {
@@ -235,6 +249,15 @@ put_request_id(struct jsonw *w, struct slice id)
 
 	if (id.p == NULL)
 		return jsonw_error(w);
+	/*
+	 * A number that is not a plain integer a double holds exactly
+	 * (1e999, 1.5, 2^60) is kept as its text, in a string, so that no
+	 * reader turns it into another number or Infinity.
+	 */
+	if (id.n <= AUDIT_MAX_FIELD_BYTES && id.n > 0 && id.p[0] != '"' &&
+	    !(id.n == 4 && memcmp(id.p, "null", 4) == 0) &&
+	    json_number_ok(id.p, id.n) && !plain_int(id.p, id.n))
+		return jsonw_kstring(w, "request_id", id.p, id.n);
 	if (id.n <= AUDIT_MAX_FIELD_BYTES && json_id_ok(id.p, id.n))
 		return jsonw_kraw(w, "request_id", id.p, id.n);
 	m = id.n > AUDIT_MAX_FIELD_BYTES ? AUDIT_MAX_FIELD_BYTES : id.n;
@@ -891,37 +914,11 @@ out:
 	return rc;
 }
 
-/* Fills buf with random bytes: getrandom(), else /dev/urandom. */
+/* Random bytes (util_random), or AUDIT_ERANDOM. */
 static int
 random_bytes(uint8_t *p, size_t n)
 {
-	size_t	 got = 0;
-	ssize_t	 r;
-	int	 fd;
-
-	while (got < n) {
-		r = getrandom(p + got, n - got, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got == n)
-		return 0;
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
-		return AUDIT_ERANDOM;
-	for (got = 0; got < n; got += (size_t)r) {
-		r = read(fd, p + got, n - got);
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0)
-			break;
-	}
-	close(fd);
-	return got == n ? 0 : AUDIT_ERANDOM;
+	return util_random(p, n) == 0 ? 0 : AUDIT_ERANDOM;
 }
 
 /* see audit.h */

@@ -201,6 +201,34 @@ config_parse_duration_ms(const char *s, int64_t *out)
 	return 0;
 }
 
+/* 1 unless s is printable ASCII (what a key or token can be). */
+static int
+bad_secret(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 1;
+	return 0;
+}
+
+/*
+ * Credentials go into HTTP headers and HMAC keys: a control character
+ * (a pasted line break) would make every call fail.  Returns the name of
+ * the first bad one of up to three, or NULL.  Never the value.
+ */
+static const char *
+bad_secret_var(const char *a, const char *an, const char *b, const char *bn,
+    const char *c, const char *cn)
+{
+	if (bad_secret(a))
+		return an;
+	if (bad_secret(b))
+		return bn;
+	if (bad_secret(c))
+		return cn;
+	return NULL;
+}
+
 static char *
 xstrdup(const char *s)
 {
@@ -408,7 +436,7 @@ static int
 load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
     size_t errlen)
 {
-	const char *v, *ak, *sk, *tok;
+	const char *v, *ak, *sk, *tok, *bad;
 	int rc;
 
 	v = get(fn, arg, "S3_CONNECTION_NAME");
@@ -479,6 +507,13 @@ load_conn(struct config_conn *c, config_get_fn fn, void *arg, char *err,
 	if (tok != NULL && ak == NULL) {
 		seterr(err, errlen, "AWS_SESSION_TOKEN: set without "
 		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+		return CONFIG_EINVAL;
+	}
+	if ((bad = bad_secret_var(ak, "AWS_ACCESS_KEY_ID", sk,
+	    "AWS_SECRET_ACCESS_KEY", tok, "AWS_SESSION_TOKEN")) != NULL) {
+		seterr(err, errlen, "%s: holds a control character or a byte "
+		    "that is not printable ASCII (a pasted line break?); the "
+		    "value is not shown", bad);
 		return CONFIG_EINVAL;
 	}
 	c->creds_from = ak != NULL ? "environment" : "none";
@@ -648,7 +683,7 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 	struct config_conn *c = &cfg->conns[cfg->nconns];
 	const struct config_conn *primary = &cfg->conns[0];
 	struct buf name, v, ak;
-	const char *const *f;
+	const char *const *f, *bad;
 	int obj = key + 1, m, have, rc = CONFIG_EINVAL, sk_have, ak_have;
 	size_t i;
 
@@ -806,6 +841,15 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 	}
 	if (ak_have) {
 		c->creds_from = "connection";
+		if ((bad = bad_secret_var(ak.p, "access_key_id", v.p,
+		    "secret_access_key", NULL, NULL)) != NULL) {
+			seterr(err, errlen, ADD_VAR ": connection \"%s\": %s "
+			    "holds a control character or a byte that is not "
+			    "printable ASCII; the value is not shown", c->name,
+			    bad);
+			rc = CONFIG_EINVAL;
+			goto out;
+		}
 		if ((c->access_key = xstrdup(ak.p)) == NULL ||
 		    (c->secret_key = xstrdup(v.p)) == NULL) {
 			rc = CONFIG_ENOMEM;
@@ -814,6 +858,15 @@ load_one(struct config *cfg, const struct json *j, int key, char *err,
 		if ((rc = add_string(j, obj, "session_token", &v, c->name,
 		    &have, err, errlen)) != 0)
 			goto out;
+		if (have && bad_secret_var(v.p, "session_token", NULL, NULL,
+		    NULL, NULL) != NULL) {
+			seterr(err, errlen, ADD_VAR ": connection \"%s\": "
+			    "session_token holds a control character or a byte "
+			    "that is not printable ASCII; the value is not "
+			    "shown", c->name);
+			rc = CONFIG_EINVAL;
+			goto out;
+		}
 		if (have && (c->session_token = xstrdup(v.p)) == NULL) {
 			rc = CONFIG_ENOMEM;
 			goto out;

@@ -21,10 +21,6 @@
 #define MCP_S3_VERSION	"dev"
 #endif
 
-/* What a response becomes when it cannot be written. */
-#define INTERNAL_ERROR	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":" \
-	"{\"code\":-32603,\"message\":\"Internal error: the answer could " \
-	"not be written\"}}"
 
 /* Only 2025-03-26 has JSON-RPC batches. */
 #define BATCH_VERSION	"2025-03-26"
@@ -64,6 +60,7 @@ struct mcp {
 	int			 initialized;	/* initialize answered */
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
+	struct slice		 resp_id;	/* raw id being answered */
 	struct buf		 held;		/* a line that outlives reads */
 	int			 cancelled;
 	int			 in_batch;
@@ -102,6 +99,7 @@ begin_response(struct mcp *m, struct jsonw *w, struct slice id)
 			buf_addc(&m->wr.out, ',');
 		m->batch_first = 0;
 	}
+	m->resp_id = id;
 	jsonw_init(w, &m->wr.out);
 	jsonw_begin_object(w);
 	jsonw_kstr(w, "jsonrpc", "2.0");
@@ -115,13 +113,32 @@ begin_response(struct mcp *m, struct jsonw *w, struct slice id)
 static int
 end_message(struct mcp *m, struct jsonw *w)
 {
+	int err;
+
 	/*
 	 * A writer that failed has cut its output back: put a fixed error
 	 * in its place rather than an empty line or a dangling comma.
 	 */
-	if (jsonw_error(w) != 0) {
+	if ((err = jsonw_error(w)) != 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "Internal error: the answer could "
+		    "not be written (%s); the server goes on",
+		    jsonw_strerror(err));
 		jsonw_init(w, &m->wr.out);
-		jsonw_raw(w, INTERNAL_ERROR, sizeof(INTERNAL_ERROR) - 1);
+		jsonw_begin_object(w);
+		jsonw_kstr(w, "jsonrpc", "2.0");
+		jsonw_key(w, "id");
+		if (m->resp_id.p != NULL)
+			jsonw_raw(w, m->resp_id.p, m->resp_id.n);
+		else
+			jsonw_null(w);
+		jsonw_key(w, "error");
+		jsonw_begin_object(w);
+		jsonw_kint(w, "code", JSONRPC_INTERNAL_ERROR);
+		jsonw_kstr(w, "message", msg);
+		jsonw_end_object(w);
+		jsonw_end_object(w);
 	}
 	if (m->in_batch)
 		return 0;
@@ -286,6 +303,27 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 }
 
 /*
+ * 1 when a number's text is an integer within +-2^53, which every JSON
+ * reader (a JavaScript client's in particular) holds exactly and writes
+ * back the same: 1e999 would come back as null, 2^60 as another number.
+ */
+static int
+id_integer(struct slice s)
+{
+	static const char max[] = "9007199254740992";
+	size_t i = s.n > 0 && s.p[0] == '-', d;
+
+	d = s.n - i;
+	if (d == 0 || d > sizeof(max) - 1)
+		return 0;
+	for (; i < s.n; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return 0;
+	return d < sizeof(max) - 1 ||
+	    memcmp(s.p + s.n - d, max, d) <= 0;
+}
+
+/*
  * One JSON-RPC message, token t of j.  Writes at most one response;
  * returns nonzero only when writing failed.
  */
@@ -302,8 +340,15 @@ handle(struct mcp *m, const struct json *j, int t)
 	idt = json_find(j, t, "id");
 	if (idt >= 0) {
 		it = json_type(j, idt);
-		if (it == JSON_STRING || it == JSON_NUMBER)
+		if (it == JSON_STRING)
 			id = json_raw(j, idt);
+		else if (it == JSON_NUMBER && id_integer(json_raw(j, idt)))
+			id = json_raw(j, idt);
+		else if (it == JSON_NUMBER)
+			return send_error(m, id, JSONRPC_INVALID_REQUEST,
+			    "Invalid Request: a numeric id must be an integer "
+			    "from -2^53 to 2^53 (written without a fraction or "
+			    "an exponent)");
 		else
 			return send_error(m, id, JSONRPC_INVALID_REQUEST,
 			    "Invalid Request: id must be a string or a number");

@@ -430,6 +430,20 @@ denied_covering(const struct policy_rules *r, struct slice bucket,
 	return NULL;
 }
 
+/* The longer of P and A's prefix when one starts with the other, in *m;
+ * 0 when neither does (no key is under both). */
+static int
+narrow(const struct policy_rule *a, struct slice prefix, struct slice *m)
+{
+	if (starts_with(prefix, a->prefix))
+		*m = prefix;
+	else if (starts_with(a->prefix, prefix))
+		*m = a->prefix;
+	else
+		return 0;
+	return 1;
+}
+
 /*
  * Keys under P that match the allowed rule A start with both, so with
  * whichever of the two is longer (they must be prefixes of one another,
@@ -447,13 +461,7 @@ list_none(const struct policy_rules *r, struct slice bucket,
 	*why = NULL;
 	for (i = 0; i < r->nallowed; i++) {
 		a = &r->allowed[i];
-		if (!allowed_applies(a, bucket))
-			continue;
-		if (starts_with(prefix, a->prefix))
-			m = prefix;
-		else if (starts_with(a->prefix, prefix))
-			m = a->prefix;
-		else
+		if (!allowed_applies(a, bucket) || !narrow(a, prefix, &m))
 			continue;
 		if ((*why = denied_covering(r, bucket, m)) == NULL)
 			return 0;
@@ -461,10 +469,29 @@ list_none(const struct policy_rules *r, struct slice bucket,
 	return 1;
 }
 
+static int	classify(const struct policy_rules *, struct slice, struct slice,
+		    int, struct policy_decision *);
+
 /* see policy.h */
 int
 policy_list(const struct policy_rules *r, struct slice bucket,
     struct slice prefix, struct policy_decision *d)
+{
+	return classify(r, bucket, prefix, 1, d);
+}
+
+/* see policy.h */
+int
+policy_list_rules(const struct policy_rules *r, struct slice bucket,
+    struct slice prefix)
+{
+	return classify(r, bucket, prefix, 0, NULL);
+}
+
+/* policy_list(), with or without the shape check of the prefix. */
+static int
+classify(const struct policy_rules *r, struct slice bucket,
+    struct slice prefix, int shape, struct policy_decision *d)
 {
 	const struct policy_rule	*why;
 	enum shape			 sh;
@@ -481,7 +508,7 @@ policy_list(const struct policy_rules *r, struct slice bucket,
 	}
 	if (!check_bucket(r, bucket, d))
 		return POLICY_LIST_NONE;
-	if ((sh = shape_of(prefix, 0)) != SHAPE_OK) {
+	if (shape && (sh = shape_of(prefix, 0)) != SHAPE_OK) {
 		deny_shape(d, "prefix", sh);
 		return POLICY_LIST_NONE;
 	}
@@ -529,6 +556,103 @@ policy_show_prefix(const struct policy_rules *r, struct slice bucket,
 {
 	return policy_list(r, bucket, common_prefix, NULL) !=
 	    POLICY_LIST_NONE;
+}
+
+/* see policy.h */
+int
+policy_visible(const struct policy_rules *r, struct slice bucket,
+    struct slice key)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return 0;
+	if (!r->active)
+		return 1;
+	if (!check_bucket(r, bucket, NULL))
+		return 0;
+	if (denied_covering(r, bucket, key) != NULL)
+		return 0;
+	if (r->nallowed == 0)
+		return 1;
+	for (i = 0; i < r->nallowed; i++)
+		if (allowed_applies(&r->allowed[i], bucket) &&
+		    starts_with(key, r->allowed[i].prefix))
+			return 1;
+	return 0;
+}
+
+/* see policy.h */
+int
+policy_hiding_prefix(const struct policy_rules *r, struct slice bucket,
+    struct slice key, struct slice *prefix)
+{
+	size_t	 i;
+	int	 found = 0;
+
+	if (r == NULL || !r->active)
+		return 0;
+	for (i = 0; i < r->ndenied; i++)
+		if (denied_applies(&r->denied[i], bucket) &&
+		    starts_with(key, r->denied[i].prefix) &&
+		    (!found || r->denied[i].prefix.n < prefix->n)) {
+			*prefix = r->denied[i].prefix;
+			found = 1;
+		}
+	return found;
+}
+
+/* Byte-wise order, a prefix before what it starts. */
+static int
+order(struct slice a, struct slice b)
+{
+	size_t	 n = a.n < b.n ? a.n : b.n;
+	int	 c = n ? memcmp(a.p, b.p, n) : 0;
+
+	if (c != 0)
+		return c;
+	return a.n < b.n ? -1 : a.n > b.n;
+}
+
+/* see policy.h */
+size_t
+policy_list_ranges(const struct policy_rules *r, struct slice bucket,
+    struct slice prefix, struct slice *out, size_t cap)
+{
+	const struct policy_rule	*a;
+	struct slice			 m, t;
+	size_t				 i, j, n = 0, k;
+
+	if (r == NULL || cap == 0)
+		return 0;
+	if (!r->active || r->nallowed == 0) {
+		if (r->active && (!check_bucket(r, bucket, NULL) ||
+		    denied_covering(r, bucket, prefix) != NULL))
+			return 0;
+		out[0] = prefix;
+		return 1;
+	}
+	if (!check_bucket(r, bucket, NULL))
+		return 0;
+	for (i = 0; i < r->nallowed && n < cap; i++) {
+		a = &r->allowed[i];
+		if (!allowed_applies(a, bucket) || !narrow(a, prefix, &m) ||
+		    denied_covering(r, bucket, m) != NULL)
+			continue;
+		out[n++] = m;
+	}
+	/* Sorted (insertion: at most POLICY_MAX_ENTRIES), then every range
+	 * that lies inside an earlier one dropped. */
+	for (i = 1; i < n; i++) {
+		t = out[i];
+		for (j = i; j > 0 && order(out[j - 1], t) > 0; j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || !starts_with(out[i], out[k - 1]))
+			out[k++] = out[i];
+	return k;
 }
 
 /* see policy.h */

@@ -54,29 +54,22 @@ struct reply {
 	size_t			 ignored;	/* 2xx body bytes with no sink */
 };
 
+/*
+ * Header values and XML text are shown to the model and written as
+ * JSON: whatever bytes S3 sent, the copy is UTF-8 without control bytes
+ * (utf8_sanitize), cut on a character.
+ */
 static void
 copy_field(char *dst, size_t cap, struct slice v)
 {
-	size_t n = v.n < cap - 1 ? v.n : cap - 1;
-	size_t i;
-
-	/* Header values are shown to the model: drop control bytes. */
-	for (i = 0; i < n; i++)
-		dst[i] = ((unsigned char)v.p[i] < 0x20 || v.p[i] == 0x7f) ?
-		    '?' : v.p[i];
-	dst[n] = '\0';
+	(void)utf8_sanitize(dst, cap, v.p, v.n);
 }
 
-/* Copies a C string, cut to fit. */
+/* Copies a C string the same way. */
 static void
 copy_str(char *dst, size_t cap, const char *src)
 {
-	size_t n = strlen(src);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	(void)utf8_sanitize(dst, cap, src, strlen(src));
 }
 
 static int
@@ -156,16 +149,22 @@ on_header(void *arg, struct slice name, struct slice v)
 	    m->nuser < S3_MAX_META_ENTRIES) {
 		mn.p = name.p + 11;
 		mn.n = name.n - 11;
-		/* Values reach JSON: keep them valid UTF-8 and NUL-free. */
-		if (mn.n == 0 || !utf8_valid(v.p, v.n) ||
-		    memchr(v.p, '\0', v.n) != NULL)
+		/*
+		 * Names and values reach JSON: made UTF-8 without control
+		 * bytes (a value with a NUL would end the pair early).
+		 */
+		char val[S3_MAX_META_BYTES], nm[256];
+		size_t vn, nn;
+
+		if (mn.n == 0)
 			return 0;
-		for (i = 0; i < mn.n; i++)
-			if (buf_addc(&m->user, (char)tolower(
-			    (unsigned char)mn.p[i])) != 0)
-				return 0;
-		if (buf_addc(&m->user, '\0') != 0 ||
-		    buf_add(&m->user, v.p, v.n) != 0 ||
+		nn = utf8_sanitize(nm, sizeof(nm), mn.p, mn.n);
+		vn = utf8_sanitize(val, sizeof(val), v.p, v.n);
+		for (i = 0; i < nn; i++)
+			nm[i] = (char)tolower((unsigned char)nm[i]);
+		if (buf_add(&m->user, nm, nn) != 0 ||
+		    buf_addc(&m->user, '\0') != 0 ||
+		    buf_add(&m->user, val, vn) != 0 ||
 		    buf_addc(&m->user, '\0') != 0)
 			return 0;
 		m->nuser++;
@@ -1042,6 +1041,12 @@ on_bucket(void *arg, const struct s3xml_bucket *b)
 	struct s3_item *it;
 	struct s3_span sp;
 
+	/* A bucket name reaches JSON as is: one that is not UTF-8 (no real
+	 * S3 has one) is counted and left out. */
+	if (!utf8_valid(b->name.p, b->name.n)) {
+		s->l->skipped++;
+		return 0;
+	}
 	if ((it = new_item(s->l)) == NULL ||
 	    pool_add(s->l, b->name.p, b->name.n, &sp) != 0)
 		return 1;
@@ -1051,6 +1056,24 @@ on_bucket(void *arg, const struct s3xml_bucket *b)
 	return 0;
 }
 
+/* Keeps the page's greatest entry (keys and prefixes come sorted, but
+ * as two lists). */
+static void
+note_last(struct s3_listing *l, struct s3_span sp)
+{
+	size_t n;
+	int c;
+
+	if (l->has_last) {
+		n = sp.len < l->last.len ? sp.len : l->last.len;
+		c = n ? memcmp(S3_POOL(l, sp), S3_POOL(l, l->last), n) : 0;
+		if (c < 0 || (c == 0 && sp.len <= l->last.len))
+			return;
+	}
+	l->last = sp;
+	l->has_last = 1;
+}
+
 static int
 on_object(void *arg, const struct s3xml_object *o)
 {
@@ -1058,16 +1081,18 @@ on_object(void *arg, const struct s3xml_object *o)
 	struct s3_item *it;
 	struct s3_span sp;
 
-	/* Keys reach JSON; a key that is not UTF-8 cannot be shown. */
-	if (!utf8_valid(o->key.p, o->key.n)) {
-		s->l->skipped++;
-		return 0;
-	}
+	/* Keys reach JSON; a key that is not UTF-8 is kept, flagged, for
+	 * the listing's position only, and never shown. */
 	if ((it = new_item(s->l)) == NULL ||
 	    pool_add(s->l, o->key.p, o->key.n, &sp) != 0)
 		return 1;
 	it->off = sp.off;
 	it->len = sp.len;
+	if (!utf8_valid(o->key.p, o->key.n)) {
+		it->invalid = 1;
+		s->l->skipped++;
+	}
+	note_last(s->l, sp);
 	it->size = o->size;
 	set_date(it->date, o->last_modified);
 	copy_field(it->etag, sizeof(it->etag), o->etag);
@@ -1085,7 +1110,12 @@ on_prefix(void *arg, struct slice p)
 	size_t cap;
 
 	if (!utf8_valid(p.p, p.n)) {
+		struct s3_span sp;
+
 		l->skipped++;
+		if (pool_add(l, p.p, p.n, &sp) != 0)
+			return 1;
+		note_last(l, sp);
 		return 0;
 	}
 	if (l->nprefixes == l->prefixcap) {
@@ -1097,7 +1127,10 @@ on_prefix(void *arg, struct slice p)
 		l->prefixes = np;
 		l->prefixcap = cap;
 	}
-	return pool_add(l, p.p, p.n, &l->prefixes[l->nprefixes++]);
+	if (pool_add(l, p.p, p.n, &l->prefixes[l->nprefixes]) != 0)
+		return 1;
+	note_last(l, l->prefixes[l->nprefixes++]);
+	return 0;
 }
 
 static const struct s3xml_handler list_handler = {
@@ -1344,6 +1377,34 @@ s3_delete_object(struct s3_client *c, struct slice bucket, struct slice key,
 		qp[0].value = version;
 		q.params = qp;
 		q.nparams = 1;
+		/*
+		 * S3 answers 204 to the delete of a version that never
+		 * existed: one HEAD of it first, so that "deleted" is true.
+		 * 405 is a delete marker (deleting it is allowed); a HEAD
+		 * we may not make (403) leaves the answer to the DELETE.
+		 */
+		q.method = "HEAD";
+		reply_init(&r, &m);
+		rc = s3_do(c, &q, &r, err);
+		buf_free(&r.errbody);
+		if (rc != 0)
+			goto out;
+		if (r.status == 404) {
+			memset(err, 0, sizeof(*err));
+			err->status = 404;
+			copy_str(err->code, sizeof(err->code), "NoSuchVersion");
+			copy_str(err->message, sizeof(err->message), "that "
+			    "version of the object does not exist, so nothing "
+			    "was deleted");
+			copy_str(err->request_id, sizeof(err->request_id),
+			    r.request_id);
+			rc = S3_ERESPONSE;
+			goto out;
+		}
+		s3_meta_free(&m);
+		memset(&m, 0, sizeof(m));
+		buf_init(&m.user, S3_MAX_META_BYTES);
+		q.method = "DELETE";
 	}
 	reply_init(&r, &m);
 	rc = s3_do(c, &q, &r, err);
@@ -1354,6 +1415,7 @@ s3_delete_object(struct s3_client *c, struct slice bucket, struct slice key,
 		w->delete_marker = r.delete_marker;
 	}
 	buf_free(&r.errbody);
+out:
 	s3_meta_free(&m);
 	return rc;
 }

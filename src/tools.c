@@ -136,6 +136,7 @@ struct call {
 	int				 has_content;
 	int				 invalid;	/* bad arguments */
 	int				 filter;	/* listing: rules hide keys */
+	int				 unwritable;	/* the writer failed */
 };
 
 static struct slice
@@ -212,7 +213,11 @@ write_error(struct call *c, const char *code, const char *fmt, ...)
 	buf_free(&msg);
 }
 
-/* Appends s with control characters shown as escapes, for text lines. */
+/*
+ * Appends s for a text line: control characters as escapes (\n, \t, \r,
+ * \xNN), and '"' and '\\' after a backslash, so that nothing from S3 can
+ * end a quoted value or start a line of its own.
+ */
 static void
 text_safe(struct buf *b, const char *p, size_t n)
 {
@@ -221,7 +226,10 @@ text_safe(struct buf *b, const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
-		if (ch == '\n')
+		if (ch == '"' || ch == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)ch);
+		} else if (ch == '\n')
 			buf_adds(b, "\\n");
 		else if (ch == '\t')
 			buf_adds(b, "\\t");
@@ -232,6 +240,28 @@ text_safe(struct buf *b, const char *p, size_t n)
 		else
 			buf_addc(b, (char)ch);
 	}
+}
+
+/* A NUL-terminated value from S3, by text_safe(); "-" when empty. */
+static void
+text_val(struct buf *b, const char *s)
+{
+	if (s[0] == '\0')
+		buf_addc(b, '-');
+	else
+		text_safe(b, s, strlen(s));
+}
+
+/* An ETag without HTTP's quotes around it. */
+static void
+text_etag(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+		text_safe(b, s + 1, n - 2);
+	else
+		text_val(b, s);
 }
 
 /* ---- arguments ------------------------------------------------------ */
@@ -262,6 +292,21 @@ list_taken(struct buf *b, unsigned takes)
 	}
 	if (first)
 		buf_adds(b, "no arguments");
+}
+
+/* 1 when two lower-cased metadata names differ at most in '_' / '-'. */
+static int
+meta_clash(struct slice a, struct slice b)
+{
+	size_t i;
+
+	if (a.n != b.n)
+		return 0;
+	for (i = 0; i < a.n; i++)
+		if (a.p[i] != b.p[i] && !((a.p[i] == '_' || a.p[i] == '-') &&
+		    (b.p[i] == '_' || b.p[i] == '-')))
+			return 0;
+	return 1;
 }
 
 /*
@@ -323,6 +368,27 @@ parse_meta(struct call *c, const struct json *j, int obj)
 	/* The buffer no longer moves: offsets become pointers. */
 	for (i = 0; i < 2 * c->a.nmeta; i++)
 		c->a.meta[i].p = b->p + (uintptr_t)c->a.meta[i].p;
+	/*
+	 * x-amz-meta-A and x-amz-meta-a are one header; proxies and some
+	 * servers also take '_' for '-'.  Two such names would be signed as
+	 * two headers and sent as one: refused here, naming both.
+	 */
+	for (i = 0; i < c->a.nmeta; i++) {
+		size_t m;
+
+		for (m = i + 1; m < c->a.nmeta; m++)
+			if (meta_clash(c->a.meta[2 * i], c->a.meta[2 * m])) {
+				write_error(c, "InvalidArgument", "metadata "
+				    "names \"%.*s\" and \"%.*s\" are the same "
+				    "header to S3 (names are not case-sensitive, "
+				    "and '_' and '-' count as one); keep one of "
+				    "them", (int)c->a.meta[2 * i].n,
+				    c->a.meta[2 * i].p,
+				    (int)c->a.meta[2 * m].n,
+				    c->a.meta[2 * m].p);
+				return -1;
+			}
+	}
 	return 0;
 badname:
 	write_error(c, "InvalidArgument", "metadata names must be 1 to 128 "
@@ -480,6 +546,9 @@ static const struct {
 	{ "NoSuchKey", "Check the key with s3_list_objects: keys are "
 	    "case-sensitive and include the whole path." },
 	{ "NoSuchBucket", "Check the bucket name with s3_list_buckets." },
+	{ "NoSuchVersion", "Check the version id (it is exact and "
+	    "case-sensitive); s3_get_object_metadata shows the current "
+	    "one." },
 	{ "AccessDenied", "These credentials may not read this bucket or "
 	    "key; try another prefix or ask for access." },
 	{ "SignatureDoesNotMatch", "The secret key does not match the access "
@@ -525,6 +594,19 @@ status_code(int status)
 	default:
 		return status >= 500 ? "InternalError" : "BadRequest";
 	}
+}
+
+/* 1 when S3's error code looks like one (letters, digits, '.'), so it
+ * may stand first in the text and in the audit record. */
+static int
+plain_code(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.')
+			return 0;
+	return i > 0 && i < 64;
 }
 
 static void
@@ -590,9 +672,10 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 		    "this bucket or key cannot be addressed");
 		break;
 	default:
-		code = err->code[0] ? err->code : status_code(err->status);
+		code = err->code[0] && plain_code(err->code) ? err->code :
+		    status_code(err->status);
 		if (err->message[0])
-			buf_addf(&m, "%s", err->message);
+			text_safe(&m, err->message, strlen(err->message));
 		else if (strcmp(code, "NoSuchKey") == 0)
 			buf_adds(&m, "The specified key does not exist.");
 		else if (strcmp(code, "NoSuchBucket") == 0)
@@ -609,12 +692,16 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 			if (c->a.have & BIT(A_KEY))
 				text_safe(&m, c->a.str[A_KEY].p, c->a.str[A_KEY].n);
 		}
-		if (err->request_id[0])
-			buf_addf(&m, ", request id %s", err->request_id);
+		if (err->request_id[0]) {
+			buf_adds(&m, ", request id ");
+			text_safe(&m, err->request_id, strlen(err->request_id));
+		}
 		buf_adds(&m, ")");
-		if (err->region[0])
-			buf_addf(&m, " The bucket is in region %s.",
-			    err->region);
+		if (err->region[0]) {
+			buf_adds(&m, " The bucket is in region ");
+			text_safe(&m, err->region, strlen(err->region));
+			buf_addc(&m, '.');
+		}
 		for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 			if (strcmp(code, hints[i].code) == 0)
 				hint = hints[i].hint;
@@ -821,49 +908,25 @@ tool_list_buckets(struct call *c)
 	s3_listing_free(&l);
 }
 
-/*
- * Drops what the access rules hide from a page (the listing's prefix is
- * only partly allowed).  Returns how many entries went.
- */
-static size_t
-filter_listing(struct call *c, struct s3_listing *l, struct slice bucket)
+/* listing_fetch_fn for a connection's client. */
+static int
+fetch_page(void *arg, const struct s3_list_params *p, struct s3_listing *l,
+    struct s3_error *err)
 {
-	const struct policy_rules *r = &c->t->cfg->rules;
-	struct policy_decision d;
-	struct slice k;
-	size_t i, n, hidden = 0;
-
-	for (i = n = 0; i < l->nitems; i++) {
-		k.p = S3_POOL(l, l->items[i]);
-		k.n = l->items[i].len;
-		if (policy_key(r, bucket, k, &d) == 0)
-			l->items[n++] = l->items[i];
-		else
-			hidden++;
-	}
-	l->nitems = n;
-	for (i = n = 0; i < l->nprefixes; i++) {
-		k.p = S3_POOL(l, l->prefixes[i]);
-		k.n = l->prefixes[i].len;
-		if (policy_show_prefix(r, bucket, k))
-			l->prefixes[n++] = l->prefixes[i];
-		else
-			hidden++;
-	}
-	l->nprefixes = n;
-	return hidden;
+	return s3_list_objects(arg, p, l, err);
 }
 
 static void
 tool_list_objects(struct call *c)
 {
 	struct s3_list_params p;
+	struct listing_req q;
 	struct s3_listing l;
 	struct s3_error err;
 	struct jsonw sw;
 	const struct s3_item *it;
-	size_t i, hidden = 0;
-	int rc;
+	size_t i, shown;
+	int rc, ruled = policy_active(&c->t->cfg->rules);
 
 	memset(&p, 0, sizeof(p));
 	p.bucket = arg(c, A_BUCKET);
@@ -876,14 +939,43 @@ tool_list_objects(struct call *c)
 
 	memset(&l, 0, sizeof(l));
 	buf_init(&l.pool, 0);
-	if ((rc = s3_list_objects(c->client, &p, &l, &err)) != 0) {
+	if (ruled) {
+		/* Under access rules the walk is ours, and so are tokens. */
+		memset(&q, 0, sizeof(q));
+		q.rules = &c->t->cfg->rules;
+		q.connection = slice_cstr(c->conn->name);
+		q.bucket = p.bucket;
+		q.prefix = p.prefix;
+		q.delimiter = p.delimiter;
+		q.start_after = p.start_after;
+		q.token = p.token;
+		q.max_keys = p.max_keys;
+		rc = listing_run(&c->t->list_key, &q, fetch_page, c->client,
+		    &l, &err);
+		if (rc == LISTING_ETOKEN) {
+			c->invalid = 1;
+			write_error(c, "InvalidArgument", "continuation_token "
+			    "was not issued by this server for this listing. "
+			    "Hint: pass the next_continuation_token of the "
+			    "previous page unchanged, with the same bucket, "
+			    "prefix, delimiter and connection; tokens do not "
+			    "survive a restart of the server, so start the "
+			    "listing again without one.");
+			s3_listing_free(&l);
+			return;
+		}
+	} else
+		rc = s3_list_objects(c->client, &p, &l, &err);
+	if (rc != 0) {
 		s3_fail(c, rc, &err);
 		s3_listing_free(&l);
 		return;
 	}
 
-	if (c->filter)
-		hidden = filter_listing(c, &l, p.bucket);
+	/* Keys that are not UTF-8 are counted, never written. */
+	for (i = shown = 0; i < l.nitems; i++)
+		if (!l.items[i].invalid)
+			shown++;
 	sc_begin(c, &sw);
 	jsonw_kstring(&sw, "bucket", p.bucket.p, p.bucket.n);
 	if (p.prefix.n > 0)
@@ -897,11 +989,13 @@ tool_list_objects(struct call *c)
 	buf_addc(&c->text, '/');
 	text_safe(&c->text, p.prefix.p, p.prefix.n);
 	buf_addf(&c->text, ": %zu object%s, %zu common prefix%s%s\n",
-	    l.nitems, l.nitems == 1 ? "" : "s", l.nprefixes,
+	    shown, shown == 1 ? "" : "s", l.nprefixes,
 	    l.nprefixes == 1 ? "" : "es", l.is_truncated ? " (more follow)" :
 	    "");
 	for (i = 0; i < l.nitems; i++) {
 		it = &l.items[i];
+		if (it->invalid)
+			continue;
 		jsonw_begin_object(&sw);
 		jsonw_kstring(&sw, "key", S3_POOL(&l, *it), it->len);
 		jsonw_kuint(&sw, "size", it->size);
@@ -929,12 +1023,11 @@ tool_list_objects(struct call *c)
 		buf_addc(&c->text, '\n');
 	}
 	jsonw_end_array(&sw);
-	jsonw_kuint(&sw, "count", l.nitems);
+	jsonw_kuint(&sw, "count", shown);
 	jsonw_kbool(&sw, "is_truncated", l.is_truncated);
-	if (hidden > 0)
-		buf_addf(&c->text, "%zu entr%s in this page %s hidden by the "
-		    "access rules.\n", hidden, hidden == 1 ? "y" : "ies",
-		    hidden == 1 ? "is" : "are");
+	if (c->filter)
+		buf_adds(&c->text, "Access rules are on: keys hidden by them "
+		    "are neither listed nor counted.\n");
 	if (l.skipped > 0)
 		buf_addf(&c->text, "%zu key%s in this page %s not valid UTF-8 "
 		    "and cannot be shown.\n", l.skipped, l.skipped == 1 ? "" :
@@ -944,9 +1037,14 @@ tool_list_objects(struct call *c)
 		    S3_POOL(&l, l.next_token), l.next_token.len);
 		buf_adds(&c->text, "More follows: call s3_list_objects again "
 		    "with continuation_token \"");
-		buf_add(&c->text, S3_POOL(&l, l.next_token), l.next_token.len);
+		text_safe(&c->text, S3_POOL(&l, l.next_token),
+		    l.next_token.len);
 		buf_adds(&c->text, "\".\n");
-	} else
+	} else if (l.is_truncated)
+		buf_adds(&c->text, "More follows, but S3 gave no continuation "
+		    "token: call again with start_after set to the last key "
+		    "shown.\n");
+	else
 		buf_adds(&c->text, "End of listing.\n");
 	jsonw_end_object(&sw);
 	write_result(c);
@@ -1019,21 +1117,32 @@ tool_get_object_metadata(struct call *c)
 	buf_add(&c->text, b.p, b.n);
 	buf_addc(&c->text, '/');
 	text_safe(&c->text, k.p, k.n);
-	buf_addf(&c->text, "\nsize: %llu bytes\ncontent type: %s\n"
-	    "last modified: %s\netag: %s\n", (unsigned long long)m.size,
-	    m.content_type[0] ? m.content_type : "-",
-	    m.last_modified[0] ? m.last_modified : "-",
-	    m.etag[0] ? m.etag : "-");
-	if (m.storage_class[0])
-		buf_addf(&c->text, "storage class: %s\n", m.storage_class);
-	if (m.version_id[0])
-		buf_addf(&c->text, "version id: %s\n", m.version_id);
+	buf_addf(&c->text, "\nsize: %llu bytes\ncontent type: ",
+	    (unsigned long long)m.size);
+	text_val(&c->text, m.content_type);
+	buf_adds(&c->text, "\nlast modified: ");
+	text_val(&c->text, m.last_modified);
+	buf_adds(&c->text, "\netag: ");
+	text_etag(&c->text, m.etag);
+	buf_addc(&c->text, '\n');
+	if (m.storage_class[0]) {
+		buf_adds(&c->text, "storage class: ");
+		text_val(&c->text, m.storage_class);
+		buf_addc(&c->text, '\n');
+	}
+	if (m.version_id[0]) {
+		buf_adds(&c->text, "version id: ");
+		text_val(&c->text, m.version_id);
+		buf_addc(&c->text, '\n');
+	}
 	if (m.nuser > 0) {
 		const char *p = m.user.p, *end = m.user.p + m.user.n;
 
 		buf_adds(&c->text, "metadata:\n");
 		while (p < end) {
-			buf_addf(&c->text, "  %s: ", p);
+			buf_adds(&c->text, "  ");
+			text_val(&c->text, p);
+			buf_adds(&c->text, ": ");
 			p += strlen(p) + 1;
 			text_safe(&c->text, p, strlen(p));
 			buf_addc(&c->text, '\n');
@@ -1225,8 +1334,12 @@ tool_get_object(struct call *c)
 	buf_add(&c->text, b.p, b.n);
 	buf_addc(&c->text, '/');
 	text_safe(&c->text, k.p, k.n);
-	buf_addf(&c->text, " (%s, %llu bytes", m.content_type[0] ?
-	    m.content_type : "no content type", (unsigned long long)m.size);
+	buf_adds(&c->text, " (");
+	if (m.content_type[0])
+		text_val(&c->text, m.content_type);
+	else
+		buf_adds(&c->text, "no content type");
+	buf_addf(&c->text, ", %llu bytes", (unsigned long long)m.size);
 	if (kind == K_IMAGE)
 		buf_adds(&c->text, "): the whole image follows.");
 	else if (len == m.size)
@@ -1357,9 +1470,14 @@ tool_put_object(struct call *c)
 	jsonw_end_object(&sw);
 	buf_adds(&c->text, "Wrote ");
 	text_object(&c->text, b, k);
-	buf_addf(&c->text, " (%zu bytes, %.*s)%s%s.", len,
-	    (int)o.content_type.n, o.content_type.p, wr.etag[0] ? ", ETag " :
-	    "", wr.etag);
+	buf_addf(&c->text, " (%zu bytes, ", len);
+	text_safe(&c->text, o.content_type.p, o.content_type.n);
+	buf_addc(&c->text, ')');
+	if (wr.etag[0]) {
+		buf_adds(&c->text, ", ETag ");
+		text_etag(&c->text, wr.etag);
+	}
+	buf_addc(&c->text, '.');
 	write_result(c);
 out:
 	buf_free(&bin);
@@ -1392,8 +1510,11 @@ tool_delete_object(struct call *c)
 	jsonw_end_object(&sw);
 	buf_adds(&c->text, "Deleted ");
 	text_object(&c->text, b, k);
-	if (wr.version_id[0])
-		buf_addf(&c->text, " (version %s)", wr.version_id);
+	if (wr.version_id[0]) {
+		buf_adds(&c->text, " (version ");
+		text_val(&c->text, wr.version_id);
+		buf_addc(&c->text, ')');
+	}
 	buf_adds(&c->text, wr.delete_marker ? "; the bucket keeps versions, "
 	    "so a delete marker now hides it." : ".");
 	write_result(c);
@@ -1729,6 +1850,11 @@ tools_init(struct tools *t, const struct config *cfg, char *err,
 
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	if (listing_key_init(&t->list_key) != 0) {
+		snprintf(err, errlen, "cannot draw the key that seals listing "
+		    "tokens: no random bytes (getrandom, /dev/urandom)");
+		return -1;
+	}
 	t->calls = cfg->rate_calls;
 	t->bytes = cfg->rate_bytes;
 	rate_start(&t->calls, time_now_ms());
@@ -1796,6 +1922,7 @@ tools_free(struct tools *t)
 
 	for (i = 0; i < t->cfg->nconns; i++)
 		s3_client_free(&t->clients[i]);
+	listing_key_wipe(&t->list_key);
 	tls_anchors_free(t->anchors);
 	t->anchors = NULL;
 	for (i = 0; i < CONFIG_MAX_CONNS; i++) {
@@ -1894,6 +2021,15 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 		break;
 	}
 done:
+	/*
+	 * An answer the writer refused (it should never happen: every
+	 * string is made UTF-8 first) reaches the client as an error with
+	 * the call's id (mcp.c), and the audit says so.
+	 */
+	if (jsonw_error(w) != 0 && !c.canceled) {
+		snprintf(c.code, sizeof(c.code), "InternalError");
+		c.unwritable = 1;
+	}
 	if (e->id == TOOL_GET_OBJECT && c.has_bytes)
 		rate_charge(&t->bytes, (double)c.bytes, time_now_ms());
 	record(&c, request_id, t0);

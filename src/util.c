@@ -1,12 +1,17 @@
 /*
  * util.c - slices, growable buffers, base64, hex, UTF-8, time, wiping.
  */
+#include <sys/types.h>
+#include <sys/random.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -22,6 +27,40 @@ wipe(void *p, size_t n)
 {
 	if (p != NULL && n > 0)
 		wipe_memset(p, 0, n);
+}
+
+/* see util.h */
+int
+util_random(void *buf, size_t n)
+{
+	unsigned char	*p = buf;
+	size_t	 got = 0;
+	ssize_t	 r;
+	int	 fd;
+
+	while (got < n) {
+		r = getrandom(p + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == n)
+		return 0;
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
+		return UTIL_EINVAL;
+	for (got = 0; got < n; got += (size_t)r) {
+		r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0)
+			break;
+	}
+	close(fd);
+	return got == n ? 0 : UTIL_EINVAL;
 }
 
 /* see util.h */
@@ -427,6 +466,46 @@ utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
 		return 4;
 	}
 	return 0;
+}
+
+/* see util.h */
+size_t
+utf8_sanitize(char *dst, size_t cap, const char *src, size_t n)
+{
+	size_t	 i = 0, o = 0, len;
+
+	if (cap == 0)
+		return 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c < 0x80) {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		for (len = 2; len <= 4 && i + len <= n; len++)
+			if (utf8_valid(src + i, len))
+				break;
+		if (len <= 4 && i + len <= n) {
+			if (o + len >= cap)
+				break;
+			memcpy(dst + o, src + i, len);
+			o += len;
+			i += len;
+			continue;
+		}
+		/* Not UTF-8: U+FFFD for the byte. */
+		if (o + 3 >= cap)
+			break;
+		memcpy(dst + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i++;
+	}
+	dst[o] = '\0';
+	return o;
 }
 
 /* see util.h */

@@ -128,6 +128,25 @@ test_loads(void)
 		{ { { "AWS_ACCESS_KEY_ID=AK" } }, 0, "AWS_SECRET_ACCESS_KEY" },
 		{ { { "AWS_SECRET_ACCESS_KEY=SK" } }, 0, "AWS_ACCESS_KEY_ID" },
 		{ { { "AWS_SESSION_TOKEN=T" } }, 0, "AWS_SESSION_TOKEN" },
+		/* Control characters in credentials: named, never shown. */
+		{ { { "AWS_ACCESS_KEY_ID=AK\r\nX-Injected: 1",
+		    "AWS_SECRET_ACCESS_KEY=SK" } }, 0, "AWS_ACCESS_KEY_ID: holds" },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK\n" } },
+		    0, "AWS_SECRET_ACCESS_KEY: holds" },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+		    "AWS_SESSION_TOKEN=T\x01" } }, 0, "AWS_SESSION_TOKEN: holds" },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+		    "AWS_SESSION_TOKEN=T\x7f" } }, 0, "AWS_SESSION_TOKEN: holds" },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=S K~!",
+		    "AWS_SESSION_TOKEN=T+/=" } }, 1, NULL },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+		    "S3_ADDITIONAL_CONNECTIONS={\"b\":{\"access_key_id\":"
+		    "\"A\\nB\",\"secret_access_key\":\"S\"}}" } }, 0,
+		    "access_key_id holds" },
+		{ { { "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+		    "S3_ADDITIONAL_CONNECTIONS={\"b\":{\"access_key_id\":"
+		    "\"A\",\"secret_access_key\":\"S\",\"session_token\":"
+		    "\"T\\u0001\"}}" } }, 0, "session_token holds" },
 		{ { { "AWS_REGION=EU_WEST" } }, 0, "AWS_REGION" },
 		{ { { "AWS_DEFAULT_REGION=Bad" } }, 0, "AWS_DEFAULT_REGION" },
 		{ { { "AWS_REGION=${user_config.region}" } }, 1, NULL },
@@ -167,6 +186,10 @@ test_loads(void)
 			config_free(&cfg);
 		else if (t[i].errword != NULL)
 			CHECKF(strstr(err, t[i].errword) != NULL, err);
+		/* No value of a credential in any message. */
+		if (rc != 0)
+			CHECKF(strstr(err, "AK") == NULL &&
+			    strstr(err, "SK") == NULL, err);
 	}
 }
 
