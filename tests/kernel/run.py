@@ -118,9 +118,14 @@ def run_bounded(cmd, timeout, **kw):
     try:
         rc = p.wait(timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, 9)
-        p.wait()
         rc = None
+    # The group's leader is p.pid: whatever it left behind (an httpd of a
+    # session that failed) goes with it.
+    try:
+        os.killpg(p.pid, 9)
+    except ProcessLookupError:
+        pass
+    p.wait()
     return rc, time.time() - t0
 
 
@@ -207,10 +212,12 @@ def boot(g, mode, initrd, port, dead, ref):
             " ".join(cmd), "timed out" if rc is None else "exit %s" % rc, secs))
     c = parse_console(text)
     landlock = mode == "landlock"
-    result(rc == 0 and "end" in c, name + ": boots, runs /init to the end and powers off",
-           "%.1fs" % secs if rc == 0 and "end" in c else
+    done = "end" in c and "poweroff" in c and "Kernel panic" not in text
+    result(rc == 0 and done, name + ": boots, runs /init to the end and powers off",
+           "%.1fs" % secs if rc == 0 and done else
            ("timed out after %.0fs" % secs if rc is None else "qemu exit %s" % rc) +
-           ("" if "end" in c else ", no @@end@@; console in %s" % console))
+           ("" if done else ", no @@end@@ or @@poweroff@@, or a panic; console in %s" %
+            console))
     begin = (c.get("begin") or [""])[0]
     release = begin.split(" ")[0]
     with open(os.path.join(d, "KERNEL")) as f:
@@ -290,6 +297,10 @@ def boot(g, mode, initrd, port, dead, ref):
     fst = c.get("forbid-status") or []
     result(field(fst, "Seccomp") == "2", name + ": that server runs under seccomp",
            "Seccomp %r" % field(fst, "Seccomp"))
+    kills = [l for l in c.get("seccomp") or [] if l != "(missing)"]
+    result("end" in c and not kills,
+           name + ": no process killed by seccomp (kernel log, audit type 1326)",
+           "; ".join(kills)[:600])
     return secs, line
 
 

@@ -31,6 +31,10 @@ EOF
 chmod 755 "$W/www/cgi-bin/hang"
 "$BB" httpd -f -p "127.0.0.1:$K_PORT" -h "$W/www" &
 HTTPD=$!
+# A server that died must not take this script with it (SIGPIPE on the
+# next line sent), nor leave the httpd behind.
+trap '' PIPE
+trap 'kill $HTTPD 2>/dev/null' EXIT
 
 # The seed key of the sealed audit log (64 hex digits, mode 0600).
 umask 077
@@ -50,7 +54,9 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
 "$@" < "$W/in" > "$W/out" 2> "$W/err" &
 PID=$!
-exec 3> "$W/in"
+# Read-write: this open never blocks, even when the server died before
+# opening its end; closing fd 3 is still the end of its input.
+exec 3<> "$W/in"
 note "server pid $PID"
 
 send() { printf '%s\n' "$1" >&3; }
@@ -84,7 +90,10 @@ step 5 '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"s3_list_
 # server: no answer to 6, and the next request is served.
 send '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"s3_get_object","arguments":{"bucket":"cgi-bin","key":"hang"}}}'
 i=0
-while [ ! -s "$W/hang.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$W/hang.pid" ] && [ $i -lt 300 ] && kill -0 $PID 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
 [ -s "$W/hang.pid" ] && note "hang reached" || note "hang NOT reached"
 send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":6,"reason":"kernel test"}}'
 step 7 '{"jsonrpc":"2.0","id":7,"method":"ping"}'
