@@ -193,7 +193,7 @@ def boot(g, mode, initrd, port, dead, ref):
     console = os.path.join(LOGS, "kernel-%s-%s.log" % (g["target"], mode))
     if os.path.exists(console):
         os.unlink(console)
-    append = "console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=1 k.port=%d k.dead=%d" % (
+    append = "console=ttyAMA0 rdinit=/init panic=-1 quiet k.port=%d k.dead=%d" % (
         port, dead)
     if mode == "nolandlock":
         append += " lsm=" + lsm_without_landlock(g)
