@@ -47,8 +47,9 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
 
-.PHONY: FORCE all deps deps-test deps-cross toolchain test unit unit-asan unit-cross \
-	fuzz-replay check-servers fuzz fuzz-build demo bench clean size cross dist test-cross
+.PHONY: FORCE all deps deps-test deps-cross deps-kernel toolchain test unit unit-asan unit-cross \
+	fuzz-replay check-servers fuzz fuzz-build demo bench clean size cross dist test-cross \
+	test-kernel
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
 ifeq ($(TARGET),x86_64)
@@ -64,6 +65,8 @@ deps-test:
 	sh scripts/deps.sh all
 deps-cross: $(BR)/inc/bearssl.h
 	sh scripts/deps.sh cross
+deps-kernel: $(BR)/inc/bearssl.h
+	sh scripts/deps.sh kernel
 # The compiler of this TARGET, installed (with qemu-user) when missing.
 # After BearSSL's source, so that two apt-get never run at once.
 toolchain: $(BR)/inc/bearssl.h
@@ -212,6 +215,15 @@ cross: deps-cross
 test-cross: deps-cross
 	@set -e; for t in $(filter-out x86_64,$(TARGETS)); do \
 	  $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3.qemu unit-cross; done
+
+# The sandbox on real ARM kernels: Debian 12's arm64 and armmp-lpae kernels
+# booted under qemu-system (TCG), each serving a scripted session on the
+# sandboxed binary (tests/kernel/run.py; console logs in build/test-logs/).
+# tests/run.sh runs it too, as the suite test_kernel.
+test-kernel: deps-kernel
+	@set -e; for t in $(filter-out x86_64,$(TARGETS)); do \
+	  $(MAKE) --no-print-directory TARGET=$$t build/$$t/mcp-s3; done
+	python3 tests/kernel/run.py
 
 # Fails when a binary reaches SIZE_LIMIT; the table goes to stdout
 # (docs/size.md records it).

@@ -1,9 +1,12 @@
 #!/bin/sh
-# deps.sh [build|test|cross|all] — install what mcp-s3 needs on Debian 12, only
-# what is missing.  build: musl toolchain, BearSSL source.  test: Ceph RGW,
-# awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.  cross:
-# the arm64 and armhf multiarch musl-dev, the cross gcc and binutils, and
-# qemu-user to run the ARM binaries.  all: build, test and cross.
+# deps.sh [build|test|cross|kernel|all] — install what mcp-s3 needs on Debian
+# 12, only what is missing.  build: musl toolchain, BearSSL source.  test: Ceph
+# RGW, awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.
+# cross: the arm64 and armhf multiarch musl-dev, the cross gcc and binutils,
+# and qemu-user to run the ARM binaries.  kernel (make test-kernel): cross,
+# plus qemu-system-arm and cpio, and Debian's own arm64 and armmp-lpae kernels
+# and busybox-static (arm64, armhf, amd64) fetched with apt-get download into
+# build/kernel/ and unpacked there.  all: build, test, cross and kernel.
 set -eu
 what=${1:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,7 +19,7 @@ want() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok 
 case $what in build|cross|all) for p in musl-tools musl-dev dpkg-dev make gcc ca-certificates; do want $p; done ;; esac
 # Multiarch: musl-dev:arm64 and musl-dev:armhf bring the wrappers
 # aarch64-linux-musl-gcc and arm-linux-musleabihf-gcc (see cross/*.mk).
-case $what in cross|all)
+case $what in cross|kernel|all)
 	for a in arm64 armhf; do
 		if ! dpkg --print-foreign-architectures | grep -qx $a; then
 			[ "$(id -u)" = 0 ] || { echo "deps.sh: dpkg --add-architecture $a needs root" >&2; exit 1; }
@@ -26,6 +29,7 @@ case $what in cross|all)
 	for p in musl-dev:arm64 musl-dev:armhf gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
 	    binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf qemu-user util-linux; do want $p; done ;;
 esac
+case $what in kernel|all) for p in qemu-system-arm cpio; do want $p; done ;; esac
 case $what in test|all)
 	for p in ceph-mon ceph-osd ceph-common radosgw uuid-runtime awscli rclone curl \
 	    clang libclang-rt-14-dev hyperfine python3 openssl ca-certificates nodejs; do want $p; done ;;
@@ -64,6 +68,49 @@ SRC
 		mv "$src" "$dst/bearssl"
 		rm -rf "$tmp"
 	fi
+	;;
+esac
+
+# The guests of make test-kernel: Debian's own packages, downloaded (not
+# installed) into build/kernel/debs and unpacked into build/kernel/ARCH/
+# (vmlinuz, config, busybox; KERNEL names the package).  The kernel is the
+# one the metapackage (linux-image-arm64, linux-image-armmp-lpae) depends on.
+case $what in kernel|all)
+	kd=$top/build/kernel
+	fetch() {	# fetch PKG:ARCH — its .deb in $kd/debs, path on stdout
+		n=${1%%:*} a=${1#*:}
+		f=$(ls "$kd/debs/${n}_"*"_$a.deb" 2>/dev/null | tail -n 1)
+		if [ -z "$f" ]; then
+			(cd "$kd/debs" && apt-get download -qq "$1" >/dev/null 2>&1) || {
+				apt-get update -qq >/dev/null 2>&1 || true
+				(cd "$kd/debs" && apt-get download -qq "$1" >/dev/null 2>&1)
+			} || { echo "deps.sh: apt-get download $1 failed" >&2; return 1; }
+			f=$(ls "$kd/debs/${n}_"*"_$a.deb" | tail -n 1)
+		fi
+		echo "$f"
+	}
+	mkdir -p "$kd/debs"
+	for a in arm64:arm64 armhf:armmp-lpae amd64:; do
+		arch=${a%%:*} flavour=${a#*:}
+		[ -f "$kd/$arch/.ok" ] && continue
+		rm -rf "$kd/$arch"; mkdir -p "$kd/$arch/x"
+		bb=$(fetch "busybox-static:$arch")
+		dpkg-deb -x "$bb" "$kd/$arch/x"
+		mv "$kd/$arch/x/bin/busybox" "$kd/$arch/busybox"
+		if [ -n "$flavour" ]; then
+			img=$(apt-cache depends "linux-image-$flavour:$arch" 2>/dev/null |
+			    sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -n 1)
+			[ -n "$img" ] || { echo "deps.sh: no kernel for linux-image-$flavour:$arch" >&2; exit 1; }
+			deb=$(fetch "$img:$arch")
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$kd/$arch/x" --wildcards \
+			    './boot/vmlinuz-*' './boot/config-*'
+			mv "$kd/$arch/x"/boot/vmlinuz-* "$kd/$arch/vmlinuz"
+			mv "$kd/$arch/x"/boot/config-* "$kd/$arch/config"
+			echo "$img $(dpkg-deb -f "$deb" Version)" > "$kd/$arch/KERNEL"
+		fi
+		rm -rf "$kd/$arch/x"
+		touch "$kd/$arch/.ok"
+	done
 	;;
 esac
 

@@ -10,6 +10,10 @@
 #   4. ARM, no S3       for each of CROSS_TARGETS (aarch64 armhf): the unit tests
 #                       build/TARGET/tests/test_* under qemu-user, and the suites
 #                       of step 3 with MCP_S3_BIN=build/TARGET/mcp-s3.qemu
+#   4b. ARM kernels     tests/kernel/run.py (make test-kernel): Debian's arm64
+#                       and armmp-lpae kernels under qemu-system, a session on
+#                       the sandboxed aarch64 and armhf binaries in each guest
+#                       (console logs build/test-logs/kernel-*.log)
 #   5. a Ceph RGW in build/rgw-test on a free port (started in the background
 #      at step 1), seeded by tests/peers/seed.sh
 #   6. on RGW           every tests/integration/test_*.py whose first 20 lines
@@ -33,7 +37,8 @@
 # script is the total "N passed, N failed"; the exit status is 1 if any failed.
 # Logs: build/test-logs/. Runs as root (Ceph), needs no stdin, CI=true is fine.
 # MCP_S3_TEST_CROSS="aarch64 armhf" (the default) names the qemu targets, ""
-# skips them; MCP_S3_TEST_REPRO=0 skips the reproducibility build.
+# skips them (and step 4b); MCP_S3_TEST_REPRO=0 skips the reproducibility
+# build; MCP_S3_TEST_KERNEL=0 skips step 4b.
 # Under qemu only the suites named by MCP_S3_TEST_CROSS_SUITES run (default
 # below: protocol, hostile input, reads, TLS and the SDK), since qemu makes
 # every call slow and the rest is target-independent C; MCP_S3_TEST_MEMCHECK=0
@@ -229,6 +234,11 @@ for x in $CROSS_TARGETS; do
 		run_suite "$x/${t##*/}" 600 env MCP_S3_BIN="$ROOT/build/$x/mcp-s3.qemu" python3 "$t"
 	done
 done
+
+# 4b. the sandbox on real ARM kernels (qemu-system, TCG): well under 3 min.
+if [ -n "$CROSS_TARGETS" ] && [ "${MCP_S3_TEST_KERNEL:-1}" != 0 ]; then
+	run_suite test_kernel 600 python3 tests/kernel/run.py
+fi
 
 # 5. RGW up, seeded
 echo "=== RGW (build/rgw-test)"

@@ -238,6 +238,28 @@ def credential_process_profile_skips_the_filters():
         s.result("tools/list")
 
 
+@S.test
+def credential_process_added_after_the_start_is_refused():
+    """docs/security.md: a credential_process written into the config once
+    the filters are up cannot run, and the server lives on (its pipe()
+    was once an unlisted call: SIGSYS; found by make test-kernel)."""
+    d = tempfile.mkdtemp(dir=TMP)
+    conf = os.path.join(d, "config")
+    with open(conf, "w") as f:
+        f.write("[default]\nregion = us-east-1\n")
+    with serve({"AWS_CONFIG_FILE": conf, "AWS_ACCESS_KEY_ID": None,
+                "AWS_SECRET_ACCESS_KEY": None}) as s:
+        with open(conf, "a") as f:
+            f.write("credential_process = /bin/true\n")
+        for _ in range(2):
+            r = s.call("s3_list_buckets", {})
+            check(r.get("isError") is True, "not an error: %r" % r)
+            if not QEMU:
+                check("credential_process: cannot make a pipe" in text_of(r),
+                      text_of(r)[:300])
+        not_killed(s)
+
+
 def main():
     if not binary_ready():
         return S.fail_all("build/mcp-s3 is missing; run make")

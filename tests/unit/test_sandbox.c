@@ -41,6 +41,7 @@ enum action {
 	A_WRITE_ALLOWED,	/* appending to the plan's write file */
 	A_EXEC,			/* execve: EPERM */
 	A_FORK,			/* fork: EPERM */
+	A_PIPE,			/* pipe: EPERM (credential_process) */
 	A_PACKET,		/* socket(AF_PACKET): EPERM */
 	A_RAW,			/* socket(AF_INET, SOCK_RAW): EPERM */
 	A_MPROTECT_EXEC,	/* mprotect PROT_EXEC: EPERM */
@@ -105,6 +106,11 @@ child_action(enum action a)
 		    EPERM);
 	case A_FORK:
 		return expect_errno(fork(), EPERM);
+	case A_PIPE: {
+		int pfd[2];
+
+		return expect_errno(pipe(pfd), EPERM);
+	}
 	case A_PACKET:
 		return expect_errno(socket(AF_PACKET, SOCK_RAW, 0), EPERM);
 	case A_RAW:
@@ -229,6 +235,7 @@ test_actions(void)
 		{ A_WRITE_DENIED, "create: EACCES", SANDBOX_SECCOMP, 0 },
 		{ A_EXEC, "execve: EPERM", SANDBOX_SECCOMP, 0 },
 		{ A_FORK, "fork: EPERM", SANDBOX_SECCOMP, 0 },
+		{ A_PIPE, "pipe: EPERM", SANDBOX_SECCOMP, 0 },
 		{ A_PACKET, "AF_PACKET: EPERM", SANDBOX_SECCOMP, 0 },
 		{ A_RAW, "SOCK_RAW: EPERM", SANDBOX_SECCOMP, 0 },
 		{ A_MPROTECT_EXEC, "mprotect PROT_EXEC: EPERM",
