@@ -884,6 +884,19 @@ tool_list_buckets(struct call *c)
 		s3_listing_free(&l);
 		return;
 	}
+	/* Under rules, a bucket where no key can be visible is not named. */
+	if (policy_active(&c->t->cfg->rules)) {
+		struct slice name, none = { "", 0 };
+
+		for (i = nb = 0; i < l.nitems; i++) {
+			name.p = S3_POOL(&l, l.items[i]);
+			name.n = l.items[i].len;
+			if (policy_list_rules(&c->t->cfg->rules, name, none) !=
+			    POLICY_LIST_NONE)
+				l.items[nb++] = l.items[i];
+		}
+		l.nitems = nb;
+	}
 	sc_begin(c, &sw);
 	jsonw_key(&sw, "buckets");
 	jsonw_begin_array(&sw);

@@ -238,6 +238,10 @@ def whole_bucket_denied_entry():
             denied(s, tool, a, "s3://%s/" % RB2)
         denied(s, "s3_list_objects", {"bucket": RB2}, "s3://%s/" % RB2)
         allowed(s, "s3_get_object", {"bucket": RB, "key": "public/a.txt"})
+        # a bucket the rules hide whole is not named by s3_list_buckets
+        sc = allowed(s, "s3_list_buckets", {})
+        names = [b["name"] for b in sc["buckets"]]
+        check(RB in names and RB2 not in names, "s3_list_buckets hides a denied bucket: %s" % names)
         unchanged()
     finally:
         s.close()
@@ -257,6 +261,13 @@ def allowed_prefixes_refuse_the_rest():
         keys, prefixes, text = list_keys(s, RB)
         eq(keys, ["logs/1.txt", "public/a.txt", "public/sub/b.txt"], "empty-prefix listing")
         check("hidden" in text, "the listing does not say entries were hidden")
+        # only buckets where the rules can show a key are named
+        s2 = started(MCP_S3_ALLOWED_PREFIXES="s3://%s/public/" % RB)
+        try:
+            sc = allowed(s2, "s3_list_buckets", {})
+            eq([b["name"] for b in sc["buckets"]], [RB], "s3_list_buckets under s3://RB/public/")
+        finally:
+            s2.close()
         keys, prefixes, _ = list_keys(s, RB, delimiter="/")
         eq((keys, prefixes), ([], ["logs/", "public/"]), "top level with /")
         keys, prefixes, _ = list_keys(s, RB, prefix="log")
