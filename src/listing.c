@@ -4,8 +4,12 @@
  * The walk keeps one position, pos: every key and common prefix up to
  * and including it has been dealt with (shown or found hidden).  Each
  * S3 request asks for one range with start-after pos; each entry it
- * returns moves pos forward.  A common prefix C is dealt with as a
- * whole, so pos then becomes C + U+10FFFF, past every key under it.
+ * returns moves pos forward.  A common prefix or a denied prefix X is
+ * dealt with as a whole: pos then becomes X followed by U+10FFFF until
+ * it is longer than any key (UTF-8, so S3 takes it as start-after), past
+ * every UTF-8 key under X.  A range S3 said is exhausted ends at X
+ * followed by 0xff bytes as far: past every key under it, UTF-8 or not;
+ * that mark is never sent, since a later range starts after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +28,10 @@
 #define TOKEN_VERSION	1
 #define NONCE_BYTES	12
 #define MAC_BYTES	16
-/* Version, nonce, position (a key and TOP), tag. */
-#define SEALED_MAX	(1 + NONCE_BYTES + S3_MAX_KEY_BYTES + 2 * TOP_LEN + \
-			 MAC_BYTES)
+/* The longest position: a mark past a prefix (mark()). */
+#define POS_MAX		(S3_MAX_KEY_BYTES + 2 * TOP_LEN)
+/* Version, nonce, position, tag. */
+#define SEALED_MAX	(1 + NONCE_BYTES + POS_MAX + MAC_BYTES)
 
 enum probe { P_NONE, P_FOUND, P_BUDGET };
 
@@ -63,42 +68,55 @@ starts(const char *p, size_t n, struct slice pre)
 	return pre.n == 0 || (n >= pre.n && memcmp(p, pre.p, pre.n) == 0);
 }
 
-/* pos = max(pos, p[0..n) + top?) */
-static int
-advance(struct walk *w, const char *p, size_t n, int top)
-{
-	char	 tmp[S3_MAX_KEY_BYTES + 2 * TOP_LEN];
-	size_t	 tn;
+enum mark { M_AT, M_PAST, M_DONE };
 
-	if (n > S3_MAX_KEY_BYTES + TOP_LEN)
-		n = S3_MAX_KEY_BYTES + TOP_LEN;
-	memcpy(tmp, p, n);
-	tn = n;
-	if (top) {
-		memcpy(tmp + tn, TOP, TOP_LEN);
-		tn += TOP_LEN;
-	}
+/*
+ * Writes to out (POS_MAX bytes) p[0..n) itself (M_AT), followed by
+ * U+10FFFF up to past S3_MAX_KEY_BYTES (M_PAST: after every UTF-8 key
+ * that starts with it), or by 0xff bytes as far (M_DONE: after every
+ * key that starts with it).  Returns the length.
+ */
+static size_t
+mark(const char *p, size_t n, enum mark m, char *out)
+{
+	size_t	 o;
+
+	if (n > S3_MAX_KEY_BYTES)
+		n = S3_MAX_KEY_BYTES;
+	memcpy(out, p, n);
+	o = n;
+	if (m == M_PAST)
+		do {
+			memcpy(out + o, TOP, TOP_LEN);
+			o += TOP_LEN;
+		} while (o <= S3_MAX_KEY_BYTES);
+	else if (m == M_DONE)
+		while (o <= S3_MAX_KEY_BYTES)
+			out[o++] = (char)0xff;
+	return o;
+}
+
+/* pos = max(pos, mark(p, n, m)) */
+static int
+advance(struct walk *w, const char *p, size_t n, enum mark m)
+{
+	char	 tmp[POS_MAX];
+	size_t	 tn = mark(p, n, m, tmp);
+
 	if (order(tmp, tn, w->pos.p, w->pos.n) <= 0)
 		return 0;
 	buf_reset(&w->pos);
 	return buf_add(&w->pos, tmp, tn);
 }
 
-/* pos = c followed by 0xff up to past the longest key: after every key
- * under c, UTF-8 or not. */
+/* 1 when pos is at or past mark(p, n, m). */
 static int
-advance_far(struct walk *w, const char *c, size_t n)
+passed(const struct walk *w, const char *p, size_t n, enum mark m)
 {
-	char	 tmp[S3_MAX_KEY_BYTES + 1];
+	char	 tmp[POS_MAX];
+	size_t	 tn = mark(p, n, m, tmp);
 
-	if (n > S3_MAX_KEY_BYTES)
-		return 0;
-	memcpy(tmp, c, n);
-	memset(tmp + n, 0xff, sizeof(tmp) - n);
-	if (order(tmp, sizeof(tmp), w->pos.p, w->pos.n) <= 0)
-		return 0;
-	buf_reset(&w->pos);
-	return buf_add(&w->pos, tmp, sizeof(tmp));
+	return order(tmp, tn, w->pos.p, w->pos.n) <= 0;
 }
 
 /* 1 if the string s holds the bytes p[0..n). */
@@ -111,19 +129,6 @@ contains(const char *s, const char *p, size_t n)
 		if (memcmp(s + i, p, n) == 0)
 			return 1;
 	return 0;
-}
-
-/* 1 when common prefix c was dealt with: pos is at or past c + TOP. */
-static int
-dealt(const struct walk *w, const char *c, size_t n)
-{
-	char	 top[S3_MAX_KEY_BYTES + 2 * TOP_LEN];
-
-	if (n > S3_MAX_KEY_BYTES + TOP_LEN)
-		return 1;
-	memcpy(top, c, n);
-	memcpy(top + n, TOP, TOP_LEN);
-	return order(top, n + TOP_LEN, w->pos.p, w->pos.n) <= 0;
 }
 
 /* The length of the common prefix of key k under P and D, or 0. */
@@ -212,8 +217,11 @@ request(struct walk *w, struct slice prefix, int delimit, unsigned max,
 	p.prefix = prefix;
 	if (delimit)
 		p.delimiter = w->q->delimiter;
-	p.start_after.p = w->pos.p;
-	p.start_after.n = w->pos.n;
+	/* Every key under the prefix sorts after a pos before it. */
+	if (order(w->pos.p, w->pos.n, prefix.p, prefix.n) >= 0) {
+		p.start_after.p = w->pos.p;
+		p.start_after.n = w->pos.n;
+	}
 	p.max_keys = max;
 	memset(l, 0, sizeof(*l));
 	buf_init(&l->pool, 0);
@@ -246,10 +254,10 @@ hide(struct walk *w, const char *k, size_t n)
 	struct slice	 d, key = { k, n };
 	int		 rc;
 
-	if ((rc = advance(w, k, n, 0)) != 0)
+	if ((rc = advance(w, k, n, M_AT)) != 0)
 		return rc;
 	if (policy_hiding_prefix(w->q->rules, w->q->bucket, key, &d))
-		return advance(w, d.p, d.n, 1);
+		return advance(w, d.p, d.n, M_PAST);
 	return 0;
 }
 
@@ -272,14 +280,7 @@ probe(struct walk *w, const char *cp, size_t cn)
 			e = c;
 		else
 			continue;
-		for (;;) {
-			/* Done with e once pos is past it. */
-			char top[S3_MAX_KEY_BYTES + 2 * TOP_LEN];
-
-			memcpy(top, e.p, e.n);
-			memcpy(top + e.n, TOP, TOP_LEN);
-			if (order(top, e.n + TOP_LEN, w->pos.p, w->pos.n) <= 0)
-				break;
+		while (!passed(w, e.p, e.n, M_DONE)) {
 			if (!budget_left(w))
 				return P_BUDGET;
 			if ((w->rc = request(w, e, 0, LISTING_PROBE_KEYS,
@@ -300,9 +301,9 @@ probe(struct walk *w, const char *cp, size_t cn)
 			}
 			if (w->rc == 0 && l.has_last)
 				w->rc = advance(w, S3_POOL(&l, l.last),
-				    l.last.len, 0);
+				    l.last.len, M_AT);
 			if (w->rc == 0 && !l.is_truncated)
-				w->rc = advance(w, e.p, e.n, 1);
+				w->rc = advance(w, e.p, e.n, M_DONE);
 			s3_listing_free(&l);
 			if (w->rc != 0)
 				return P_BUDGET;
@@ -318,11 +319,17 @@ probe(struct walk *w, const char *cp, size_t cn)
  * end here (page full, budget out, error): pos then says where to go on.
  */
 static int
-deal_prefix(struct walk *w, const char *c, size_t n, int known)
+deal_prefix(struct walk *w, const char *cp, size_t n, int known)
 {
 	enum probe	 r;
+	char		 c[S3_MAX_KEY_BYTES];
 
-	if (dealt(w, c, n))
+	/* c may point into pos, which moves on below. */
+	if (n > sizeof(c))
+		return (w->rc = advance(w, cp, n, M_AT)) != 0;
+	memcpy(c, cp, n);
+
+	if (passed(w, c, n, M_PAST))
 		return 0;
 	if (w->shown >= w->q->max_keys)
 		return 1;
@@ -334,7 +341,7 @@ deal_prefix(struct walk *w, const char *c, size_t n, int known)
 	}
 	if (known > 0 && (w->rc = emit_prefix(w, c, n)) != 0)
 		return 1;
-	return (w->rc = advance(w, c, n, 1)) != 0;
+	return (w->rc = advance(w, c, n, M_PAST)) != 0;
 }
 
 /* Merges one page's keys and prefixes in order. Returns 1 to stop. */
@@ -371,13 +378,13 @@ deal_page(struct walk *w, const struct s3_listing *l, int own_prefixes)
 			 * not UTF-8 make: step past every key under it.
 			 */
 			if (!key && starts(w->pos.p, w->pos.n, k) &&
-			    (w->rc = advance_far(w, k.p, k.n)) != 0)
+			    (w->rc = advance(w, k.p, k.n, M_DONE)) != 0)
 				return 1;
 			continue;
 		}
 		if (k.n > S3_MAX_KEY_BYTES) {
 			/* No S3 key is this long: a hostile answer. */
-			if ((w->rc = advance(w, k.p, k.n, 0)) != 0)
+			if ((w->rc = advance(w, k.p, k.n, M_AT)) != 0)
 				return 1;
 			continue;
 		}
@@ -401,7 +408,7 @@ deal_page(struct walk *w, const struct s3_listing *l, int own_prefixes)
 		if (w->shown >= w->q->max_keys)
 			return 1;
 		if ((w->rc = emit_key(w, l, it)) != 0 ||
-		    (w->rc = advance(w, k.p, k.n, 0)) != 0)
+		    (w->rc = advance(w, k.p, k.n, M_AT)) != 0)
 			return 1;
 	}
 	return 0;
@@ -440,7 +447,6 @@ walk(struct walk *w)
 	size_t			 i, cn;
 	unsigned		 want;
 	int			 mode, stop;
-	char			 top[S3_MAX_KEY_BYTES + 2 * TOP_LEN];
 
 	/* A position inside a common prefix (a probe cut short, or the
 	 * caller's start_after): finish that prefix first. */
@@ -449,18 +455,14 @@ walk(struct walk *w)
 		return 1;
 	for (i = 0; i < w->nranges; i++) {
 		e = w->ranges[i];
-		memcpy(top, e.p, e.n);
-		memcpy(top + e.n, TOP, TOP_LEN);
-		if (order(top, e.n + TOP_LEN, w->pos.p, w->pos.n) <= 0)
+		if (passed(w, e.p, e.n, M_DONE))
 			continue;
 		if ((mode = range_mode(w->q, e, &cn)) == 2) {
 			if (deal_prefix(w, e.p, cn, 0))
 				return 1;
 			continue;
 		}
-		for (;;) {
-			if (order(top, e.n + TOP_LEN, w->pos.p, w->pos.n) <= 0)
-				break;
+		while (!passed(w, e.p, e.n, M_DONE)) {
 			if (w->shown >= w->q->max_keys || !budget_left(w))
 				return 1;
 			want = w->q->max_keys - w->shown;
@@ -473,9 +475,9 @@ walk(struct walk *w)
 			stop = deal_page(w, &l, mode == 1);
 			if (!stop && l.has_last)
 				w->rc = advance(w, S3_POOL(&l, l.last),
-				    l.last.len, 0);
+				    l.last.len, M_AT);
 			if (!stop && w->rc == 0 && !l.is_truncated)
-				w->rc = advance(w, e.p, e.n, 1);
+				w->rc = advance(w, e.p, e.n, M_DONE);
 			s3_listing_free(&l);
 			if (stop || w->rc != 0)
 				return 1;

@@ -209,6 +209,7 @@ one_case(const struct listing_key *key, struct fake *f,
 	    memcmp(want.p, got.p, want.n) == 0), label);
 	if (!(want.n == got.n && (want.n == 0 ||
 	    memcmp(want.p, got.p, want.n) == 0))) {
+		fprintf(stderr, "  pages %u requests %u\n", pages, q.requests);
 		fprintf(stderr, "  prefix \"%s\" delim \"%s\" sa \"%s\" max %u\n"
 		    "  want:\n%.*s  got:\n%.*s", pre, d, sa, maxk,
 		    (int)want.n, want.p ? want.p : "", (int)got.n,
