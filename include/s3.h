@@ -128,6 +128,7 @@ struct s3_listing {
 	 * the page held none. */
 	struct s3_span	 last;
 	int		 has_last;
+	int		 last_prefix;	/* last is a common prefix */
 	int		 is_truncated;
 	int		 has_next;
 	struct s3_span	 next_token;

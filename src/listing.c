@@ -4,12 +4,13 @@
  * The walk keeps one position, pos: every key and common prefix up to
  * and including it has been dealt with (shown or found hidden).  Each
  * S3 request asks for one range with start-after pos; each entry it
- * returns moves pos forward.  A common prefix or a denied prefix X is
- * dealt with as a whole: pos then becomes X followed by U+10FFFF until
- * it is longer than any key (UTF-8, so S3 takes it as start-after), past
- * every UTF-8 key under X.  A range S3 said is exhausted ends at X
- * followed by 0xff bytes as far: past every key under it, UTF-8 or not;
- * that mark is never sent, since a later range starts after it.
+ * returns moves pos forward.  A common prefix, a denied prefix or a
+ * range X is dealt with as a whole: pos then becomes the greatest UTF-8
+ * key of S3_MAX_KEY_BYTES that starts with X (X, then U+10FFFF while it
+ * fits, then the greatest character that fits), so that start-after pos
+ * skips every UTF-8 key under X and is itself a key S3 accepts.  Only a
+ * server that holds keys that are not UTF-8 can have more under X; for
+ * those the mark is X followed by 0xff bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,8 @@
 #define TOKEN_VERSION	1
 #define NONCE_BYTES	12
 #define MAC_BYTES	16
-/* The longest position: a mark past a prefix (mark()). */
-#define POS_MAX		(S3_MAX_KEY_BYTES + 2 * TOP_LEN)
+/* The longest position: a key, or a mark past a prefix (mark()). */
+#define POS_MAX		S3_MAX_KEY_BYTES
 /* Version, nonce, position, tag. */
 #define SEALED_MAX	(1 + NONCE_BYTES + POS_MAX + MAC_BYTES)
 
@@ -71,10 +72,11 @@ starts(const char *p, size_t n, struct slice pre)
 enum mark { M_AT, M_PAST, M_DONE };
 
 /*
- * Writes to out (POS_MAX bytes) p[0..n) itself (M_AT), followed by
- * U+10FFFF up to past S3_MAX_KEY_BYTES (M_PAST: after every UTF-8 key
- * that starts with it), or by 0xff bytes as far (M_DONE: after every
- * key that starts with it).  Returns the length.
+ * Writes to out (POS_MAX bytes) p[0..n) itself (M_AT); or the greatest
+ * UTF-8 key of at most S3_MAX_KEY_BYTES that starts with it (M_PAST:
+ * start-after it skips every UTF-8 key under p); or p followed by 0xff
+ * bytes to that length (M_DONE: every key under p, UTF-8 or not).
+ * Returns the length.
  */
 static size_t
 mark(const char *p, size_t n, enum mark m, char *out)
@@ -83,15 +85,25 @@ mark(const char *p, size_t n, enum mark m, char *out)
 
 	if (n > S3_MAX_KEY_BYTES)
 		n = S3_MAX_KEY_BYTES;
-	memcpy(out, p, n);
+	if (n > 0)
+		memcpy(out, p, n);
 	o = n;
-	if (m == M_PAST)
-		do {
+	if (m == M_PAST) {
+		while (S3_MAX_KEY_BYTES - o >= TOP_LEN) {
 			memcpy(out + o, TOP, TOP_LEN);
 			o += TOP_LEN;
-		} while (o <= S3_MAX_KEY_BYTES);
-	else if (m == M_DONE)
-		while (o <= S3_MAX_KEY_BYTES)
+		}
+		/* U+FFFF, U+07FF, U+007F: the greatest of 3, 2, 1 bytes. */
+		if (S3_MAX_KEY_BYTES - o == 3) {
+			memcpy(out + o, "\xef\xbf\xbf", 3);
+			o += 3;
+		} else if (S3_MAX_KEY_BYTES - o == 2) {
+			memcpy(out + o, "\xdf\xbf", 2);
+			o += 2;
+		} else if (S3_MAX_KEY_BYTES - o == 1)
+			out[o++] = 0x7f;
+	} else if (m == M_DONE)
+		while (o < S3_MAX_KEY_BYTES)
 			out[o++] = (char)0xff;
 	return o;
 }
@@ -247,6 +259,25 @@ budget_left(const struct walk *w)
 	return w->q->requests < LISTING_MAX_REQUESTS;
 }
 
+/*
+ * Moves pos past a page whose entries are all dealt with, to its last:
+ * a key, or a common prefix and everything under it (one that is not
+ * UTF-8 is never shown, nor anything under it, and was not among the
+ * page's prefixes at all).
+ */
+static int
+past_page(struct walk *w, const struct s3_listing *l)
+{
+	const char	*p = S3_POOL(l, l->last);
+
+	if (!l->has_last)
+		return 0;
+	if (!l->last_prefix)
+		return advance(w, p, l->last.len, M_AT);
+	return advance(w, p, l->last.len, utf8_valid(p, l->last.len) ?
+	    M_PAST : M_DONE);
+}
+
 /* Moves pos past a hidden key k: past its denied prefix when it has one. */
 static int
 hide(struct walk *w, const char *k, size_t n)
@@ -280,7 +311,7 @@ probe(struct walk *w, const char *cp, size_t cn)
 			e = c;
 		else
 			continue;
-		while (!passed(w, e.p, e.n, M_DONE)) {
+		while (!passed(w, e.p, e.n, M_PAST)) {
 			if (!budget_left(w))
 				return P_BUDGET;
 			if ((w->rc = request(w, e, 0, LISTING_PROBE_KEYS,
@@ -299,11 +330,10 @@ probe(struct walk *w, const char *cp, size_t cn)
 				if ((w->rc = hide(w, k.p, k.n)) != 0)
 					break;
 			}
-			if (w->rc == 0 && l.has_last)
-				w->rc = advance(w, S3_POOL(&l, l.last),
-				    l.last.len, M_AT);
+			if (w->rc == 0)
+				w->rc = past_page(w, &l);
 			if (w->rc == 0 && !l.is_truncated)
-				w->rc = advance(w, e.p, e.n, M_DONE);
+				w->rc = advance(w, e.p, e.n, M_PAST);
 			s3_listing_free(&l);
 			if (w->rc != 0)
 				return P_BUDGET;
@@ -455,14 +485,14 @@ walk(struct walk *w)
 		return 1;
 	for (i = 0; i < w->nranges; i++) {
 		e = w->ranges[i];
-		if (passed(w, e.p, e.n, M_DONE))
+		if (passed(w, e.p, e.n, M_PAST))
 			continue;
 		if ((mode = range_mode(w->q, e, &cn)) == 2) {
 			if (deal_prefix(w, e.p, cn, 0))
 				return 1;
 			continue;
 		}
-		while (!passed(w, e.p, e.n, M_DONE)) {
+		while (!passed(w, e.p, e.n, M_PAST)) {
 			if (w->shown >= w->q->max_keys || !budget_left(w))
 				return 1;
 			want = w->q->max_keys - w->shown;
@@ -473,11 +503,10 @@ walk(struct walk *w)
 			if ((w->rc = request(w, e, mode == 0, want, &l)) != 0)
 				return 1;
 			stop = deal_page(w, &l, mode == 1);
-			if (!stop && l.has_last)
-				w->rc = advance(w, S3_POOL(&l, l.last),
-				    l.last.len, M_AT);
+			if (!stop)
+				w->rc = past_page(w, &l);
 			if (!stop && w->rc == 0 && !l.is_truncated)
-				w->rc = advance(w, e.p, e.n, M_DONE);
+				w->rc = advance(w, e.p, e.n, M_PAST);
 			s3_listing_free(&l);
 			if (stop || w->rc != 0)
 				return 1;

@@ -1059,7 +1059,7 @@ on_bucket(void *arg, const struct s3xml_bucket *b)
 /* Keeps the page's greatest entry (keys and prefixes come sorted, but
  * as two lists). */
 static void
-note_last(struct s3_listing *l, struct s3_span sp)
+note_last(struct s3_listing *l, struct s3_span sp, int prefix)
 {
 	size_t n;
 	int c;
@@ -1072,6 +1072,7 @@ note_last(struct s3_listing *l, struct s3_span sp)
 	}
 	l->last = sp;
 	l->has_last = 1;
+	l->last_prefix = prefix;
 }
 
 static int
@@ -1092,7 +1093,7 @@ on_object(void *arg, const struct s3xml_object *o)
 		it->invalid = 1;
 		s->l->skipped++;
 	}
-	note_last(s->l, sp);
+	note_last(s->l, sp, 0);
 	it->size = o->size;
 	set_date(it->date, o->last_modified);
 	copy_field(it->etag, sizeof(it->etag), o->etag);
@@ -1115,7 +1116,7 @@ on_prefix(void *arg, struct slice p)
 		l->skipped++;
 		if (pool_add(l, p.p, p.n, &sp) != 0)
 			return 1;
-		note_last(l, sp);
+		note_last(l, sp, 1);
 		return 0;
 	}
 	if (l->nprefixes == l->prefixcap) {
@@ -1129,7 +1130,7 @@ on_prefix(void *arg, struct slice p)
 	}
 	if (pool_add(l, p.p, p.n, &l->prefixes[l->nprefixes]) != 0)
 		return 1;
-	note_last(l, l->prefixes[l->nprefixes++]);
+	note_last(l, l->prefixes[l->nprefixes++], 1);
 	return 0;
 }
 

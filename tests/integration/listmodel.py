@@ -472,8 +472,10 @@ def list_pages(srv, bucket, prefix=None, delimiter=None, start_after=None, max_k
             check_that(nxt is None, "%s: a token on the last page: %r" % (what, nxt))
             check_that(p["end"] == "end", "%s: the last page does not say End of listing" % what)
         shown = keys + cps
-        lk = leaks_in(line, m, hidden, list(legit) + shown + [bucket, prefix or "", delimiter or "",
-                                                            start_after or "", nxt or ""])
+        fields = [v for o in sc["objects"] for f, v in o.items() if f != "key" and isinstance(v, str)]
+        lk = leaks_in(line, m, hidden, list(legit) + shown + fields +
+                      [bucket, prefix or "", delimiter or "", start_after or "", nxt or "",
+                       "s3://%s/%s" % (bucket, text_safe(prefix or ""))])
         check_that(not lk, "%s: hidden strings in the answer: %s; answer %s" % (what, lk, short(m, 600)))
         out.keys += keys
         out.prefixes += cps
@@ -497,6 +499,8 @@ def policy_denied(srv, args, hidden=(), legit=()):
     check_that(r.get("isError") is True, "%s: expected PolicyDenied, got %s" % (what, short(m, 500)))
     t = r["content"][0]["text"]
     check_that(t.startswith("PolicyDenied"), "%s: expected PolicyDenied, got %r" % (what, t[:300]))
-    lk = leaks_in(line, m, hidden, list(legit) + [args.get("bucket", ""), args.get("prefix", "")])
+    lk = leaks_in(line, m, hidden, list(legit) + [args.get("bucket", ""), args.get("prefix", ""),
+                                                  "s3://%s/%s" % (args.get("bucket", ""),
+                                                                  text_safe(args.get("prefix", "")))])
     check_that(not lk, "%s: hidden strings in the refusal: %s: %r" % (what, lk, t[:300]))
     return t

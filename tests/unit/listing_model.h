@@ -106,6 +106,7 @@ add_entry(struct s3_listing *l, const char *p, size_t n, int prefix,
 	}
 	l->last = sp;
 	l->has_last = 1;
+	l->last_prefix = prefix;
 }
 
 /* ListObjectsV2 over the fake's keys. */
