@@ -23,6 +23,12 @@ note() { echo "$*" >> "$W/log"; }
 cat > "$W/www/index.html" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>kernel-canned</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>second</Name><CreationDate>2026-01-02T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>
 EOF
+# GET of bucket kernel-canned (ListObjectsV2; httpd drops the query) is
+# www/kernel-canned: a truncated page whose last key the access rules
+# hide, so the answer carries a sealed token (getrandom under the filter).
+cat > "$W/www/kernel-canned" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>kernel-canned</Name><Prefix></Prefix><KeyCount>3</KeyCount><MaxKeys>101</MaxKeys><IsTruncated>true</IsTruncated><EncodingType>url</EncodingType><NextContinuationToken>secret%2Fx</NextContinuationToken><Contents><Key>a.txt</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents><Contents><Key>b.txt</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>2</Size><StorageClass>STANDARD</StorageClass></Contents><Contents><Key>secret/x</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>
+EOF
 cat > "$W/www/cgi-bin/hang" <<EOF
 #!/bin/sh
 echo \$\$ > "$W/hang.pid.tmp" && mv "$W/hang.pid.tmp" "$W/hang.pid"
@@ -49,7 +55,8 @@ export MCP_S3_SANDBOX=on HOME=/nonexistent AWS_EC2_METADATA_DISABLED=true \
     AWS_SECRET_ACCESS_KEY=kernel-test-secret-key-not-a-real-one \
     S3_ENDPOINT="http://127.0.0.1:$K_PORT" S3_USE_PATH_STYLE=true S3_TIMEOUT=20s \
     S3_ADDITIONAL_CONNECTIONS="{\"dead\": {\"endpoint\": \"http://127.0.0.1:$K_DEAD\", \"timeout\": \"5s\"}}" \
-    MCP_S3_AUDIT_FILE="$W/audit.log" MCP_S3_AUDIT_KEY_FILE="$W/audit.key"
+    MCP_S3_AUDIT_FILE="$W/audit.log" MCP_S3_AUDIT_KEY_FILE="$W/audit.key" \
+    MCP_S3_DENIED_PREFIXES="s3://kernel-canned/secret/"
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
 "$@" < "$W/in" > "$W/out" 2> "$W/err" &
@@ -98,6 +105,9 @@ done
 send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":6,"reason":"kernel test"}}'
 step 7 '{"jsonrpc":"2.0","id":7,"method":"ping"}'
 step 8 '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"s3_list_buckets","arguments":{}}}'
+# A listing under access rules: the hidden key stays inside, the page's
+# token is sealed (random nonce from getrandom).
+step 9 '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"s3_list_objects","arguments":{"bucket":"kernel-canned","max_keys":1}}}'
 # End of input: a clean exit (and the shutdown seal).
 exec 3>&-
 wait $PID
