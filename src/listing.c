@@ -268,10 +268,11 @@ budget_left(const struct walk *w)
 static int
 past_page(struct walk *w, const struct s3_listing *l)
 {
-	const char	*p = S3_POOL(l, l->last);
+	const char	*p;
 
 	if (!l->has_last)
 		return 0;
+	p = S3_POOL(l, l->last);
 	if (!l->last_prefix)
 		return advance(w, p, l->last.len, M_AT);
 	return advance(w, p, l->last.len, utf8_valid(p, l->last.len) ?
