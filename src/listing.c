@@ -93,9 +93,13 @@ mark(const char *p, size_t n, enum mark m, char *out)
 			memcpy(out + o, TOP, TOP_LEN);
 			o += TOP_LEN;
 		}
-		/* U+FFFF, U+07FF, U+007F: the greatest of 3, 2, 1 bytes. */
+		/*
+		 * U+FFFD, U+07FF, U+007F for the last 3, 2, 1 bytes: the
+		 * greatest that XML 1.0 can carry (U+FFFE and U+FFFF are not
+		 * XML characters, and RGW echoes start-after as it is).
+		 */
 		if (S3_MAX_KEY_BYTES - o == 3) {
-			memcpy(out + o, "\xef\xbf\xbf", 3);
+			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 		} else if (S3_MAX_KEY_BYTES - o == 2) {
 			memcpy(out + o, "\xdf\xbf", 2);
@@ -646,6 +650,22 @@ out:
 	return rc;
 }
 
+/*
+ * A start_after inside a common prefix C (C is its first cn bytes): S3
+ * lists only what sorts after start_after, and C sorts before it, so C
+ * is not listed again.  pos moves past it.
+ */
+static int
+skip_prefix(struct walk *w, size_t cn)
+{
+	char	 c[S3_MAX_KEY_BYTES];
+
+	if (cn > sizeof(c))
+		return 0;
+	memcpy(c, w->pos.p, cn);
+	return advance(w, c, cn, M_PAST);
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 /* see listing.h */
@@ -673,6 +693,7 @@ listing_run(const struct listing_key *k, struct listing_req *q,
 {
 	struct walk	 w;
 	struct slice	 pos;
+	size_t		 cn;
 	int		 rc = 0, early;
 
 	memset(&w, 0, sizeof(w));
@@ -691,7 +712,9 @@ listing_run(const struct listing_key *k, struct listing_req *q,
 	} else if (buf_add(&w.pos, q->start_after.p, q->start_after.n) != 0) {
 		rc = S3_ENOMEM;
 		goto out;
-	}
+	} else if ((cn = cp_len(q, w.pos.p, w.pos.n)) > 0 &&
+	    (rc = skip_prefix(&w, cn)) != 0)
+		goto out;
 	w.nranges = policy_list_ranges(q->rules, q->bucket, q->prefix,
 	    w.ranges, POLICY_MAX_ENTRIES);
 	early = walk(&w);

@@ -215,8 +215,9 @@ write_error(struct call *c, const char *code, const char *fmt, ...)
 
 /*
  * Appends s for a text line: control characters as escapes (\n, \t, \r,
- * \xNN), and '"' and '\\' after a backslash, so that nothing from S3 can
- * end a quoted value or start a line of its own.
+ * \xNN for C0 and DEL, \uNNNN for C1 and U+2028/U+2029, the other line
+ * breaks), and '"' and '\\' after a backslash, so that nothing from S3
+ * can end a quoted value or start a line of its own.
  */
 static void
 text_safe(struct buf *b, const char *p, size_t n)
@@ -229,6 +230,17 @@ text_safe(struct buf *b, const char *p, size_t n)
 		if (ch == '"' || ch == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, (char)ch);
+		} else if (ch == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f) {
+			/* C1 controls, U+0085 (NEL) a line break among them */
+			buf_addf(b, "\\u%04x", (unsigned char)p[++i]);
+		} else if (ch == 0xe2 && i + 2 < n && p[i + 1] == '\x80' &&
+		    (p[i + 2] == '\xa8' || p[i + 2] == '\xa9')) {
+			/* U+2028, U+2029: line and paragraph separators */
+			buf_addf(b, "\\u%04x", 0x2000 + (unsigned char)p[i + 2] -
+			    0x80);
+			i += 2;
 		} else if (ch == '\n')
 			buf_adds(b, "\\n");
 		else if (ch == '\t')

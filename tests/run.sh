@@ -307,7 +307,8 @@ memcheck() {
 		    tests/integration/test_read.py tests/integration/test_write.py \
 		    tests/integration/test_rules.py tests/integration/test_audit.py \
 		    tests/integration/test_creds.py tests/integration/test_check.py \
-		    tests/integration/test_tls.py tests/integration/test_ratelimit.py; do
+		    tests/integration/test_tls.py tests/integration/test_ratelimit.py \
+		    tests/integration/test_hostile_peer.py tests/integration/test_listing_fake.py; do
 			[ -f "$t" ] || continue
 			run_suite "asan/${t##*/}" 900 env MCP_S3_BIN="$ROOT/build/asan/mcp-s3" \
 			    MCP_S3_TEST_SANDBOX=off ASAN_OPTIONS="log_path=$d/asan:detect_leaks=1:abort_on_error=0" \

@@ -200,6 +200,8 @@ def text_safe(s):
             out.append("\\r")
         elif o < 0x20 or o == 0x7f:
             out.append("\\x%02x" % o)
+        elif 0x80 <= o <= 0x9f or o in (0x2028, 0x2029):
+            out.append("\\u%04x" % o)
         else:
             out.append(ch)
     return "".join(out)
@@ -229,6 +231,9 @@ def unescaped_quotes(segment):
                 continue
             if nxt == "x" and re.match(r"[0-9a-f]{2}", segment[i + 2:i + 4]):
                 i += 4
+                continue
+            if nxt == "u" and re.match(r"[0-9a-f]{4}", segment[i + 2:i + 6]):
+                i += 6
                 continue
             bad.append((i, "lone backslash"))
         elif c == '"':
@@ -471,9 +476,14 @@ def list_pages(srv, bucket, prefix=None, delimiter=None, start_after=None, max_k
         else:
             check_that(nxt is None, "%s: a token on the last page: %r" % (what, nxt))
             check_that(p["end"] == "end", "%s: the last page does not say End of listing" % what)
-        shown = keys + cps
+        # Hidden keys listed as objects.  (A common prefix may be spelt like
+        # a hidden key, "c" beside the key "c": the pages' equality with
+        # the model decides whether it may be shown.)
+        hs = set(hidden)
+        shown_hidden = [x for x in keys if x in hs]
+        check_that(not shown_hidden, "%s: hidden keys or common prefixes listed: %s" % (what, shown_hidden))
         fields = [v for o in sc["objects"] for f, v in o.items() if f != "key" and isinstance(v, str)]
-        lk = leaks_in(line, m, hidden, list(legit) + shown + fields +
+        lk = leaks_in(line, m, hidden, list(legit) + keys + cps + fields +
                       [bucket, prefix or "", delimiter or "", start_after or "", nxt or "",
                        "s3://%s/%s" % (bucket, text_safe(prefix or ""))])
         check_that(not lk, "%s: hidden strings in the answer: %s; answer %s" % (what, lk, short(m, 600)))

@@ -18,7 +18,6 @@ audit file has one record per call whose status is what the client got.
 
     python3 tests/integration/test_hostile_peer.py [NAME ...]
 """
-import json
 import os
 import socket
 import sys

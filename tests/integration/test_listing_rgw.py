@@ -11,7 +11,6 @@ buckets and removes them.
 
     MCP_S3_TEST_ENDPOINT=http://127.0.0.1:PORT python3 tests/integration/test_listing_rgw.py [NAME ...]
 """
-import json
 import os
 import random
 import sys
@@ -20,8 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import listmodel as LM  # noqa: E402
 import test_listing_fake as F  # noqa: E402
-from mcptest import (AwsCli, Server, Suite, base_env, binary_ready, check, eq, ok_result,  # noqa: E402
-                     parallel, rgw_endpoint, short, unique)
+from mcptest import (AwsCli, Server, Suite, base_env, binary_ready, check, eq,  # noqa: E402
+                     parallel, rgw_endpoint, unique)
 
 S = Suite("test_listing_rgw.py")
 EP = None

@@ -179,7 +179,9 @@ model(const struct fake *f, const struct policy_rules *r, struct slice b,
 				continue;
 			lastcp = k.p;
 			lastcpn = cn;
-			if (!utf8_valid(k.p, cn))
+			/* As RGW lists: only what sorts after start_after. */
+			if (!utf8_valid(k.p, cn) || (sa.n > 0 &&
+			    cmp(k.p, cn, sa.p, sa.n) <= 0))
 				continue;
 			buf_adds(out, "P:");
 			buf_add(out, k.p, cn);
