@@ -75,6 +75,7 @@ struct jsonrpc_writer {
 	int		fd;
 	struct buf	out;
 	int		err;	/* sticky: a write failed */
+	size_t		sent;	/* bytes of the open line already written */
 };
 
 void	jsonrpc_writer_init(struct jsonrpc_writer *, int fd);
@@ -83,5 +84,7 @@ void	jsonrpc_writer_free(struct jsonrpc_writer *);
 int	jsonrpc_writer_drain(struct jsonrpc_writer *);
 /* Ends the message: appends '\n' and writes everything. */
 int	jsonrpc_writer_end(struct jsonrpc_writer *);
+/* Bytes of the open line so far: written out, and still in the buffer. */
+size_t	jsonrpc_writer_line(const struct jsonrpc_writer *);
 
 #endif

@@ -184,6 +184,7 @@ jsonrpc_writer_init(struct jsonrpc_writer *w, int fd)
 {
 	w->fd = fd;
 	w->err = 0;
+	w->sent = 0;
 	buf_init(&w->out, 0);
 }
 
@@ -209,6 +210,7 @@ write_all(struct jsonrpc_writer *w)
 		else
 			off += (size_t)n;
 	}
+	w->sent += w->out.n;
 	buf_reset(&w->out);
 	return w->err ? JSONRPC_EIO : 0;
 }
@@ -226,7 +228,18 @@ jsonrpc_writer_drain(struct jsonrpc_writer *w)
 int
 jsonrpc_writer_end(struct jsonrpc_writer *w)
 {
+	int rc;
+
 	if (buf_addc(&w->out, '\n') != 0)
 		w->err = 1;
-	return write_all(w);
+	rc = write_all(w);
+	w->sent = 0;
+	return rc;
+}
+
+/* see jsonrpc.h */
+size_t
+jsonrpc_writer_line(const struct jsonrpc_writer *w)
+{
+	return w->sent + w->out.n;
 }

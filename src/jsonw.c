@@ -491,6 +491,40 @@ jsonw_string_end(struct jsonw *w)
 }
 
 /* see jsonw.h */
+size_t
+jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, total = 0, cl, el;
+
+	while (i < n) {
+		/* One character: its bytes and its escaped size. */
+		cl = 1;
+		el = 1;
+		if (u[i] == '"' || u[i] == '\\' || u[i] == '\b' ||
+		    u[i] == '\f' || u[i] == '\n' || u[i] == '\r' || u[i] == '\t')
+			el = 2;
+		else if (u[i] < 0x20)
+			el = 6;
+		else if (u[i] >= 0xc0) {
+			while (i + cl < n && cl < 4 && (u[i + cl] & 0xc0) == 0x80)
+				cl++;
+			el = cl;
+			if (cl == 3 && u[i] == 0xe2 && u[i + 1] == 0x80 &&
+			    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9))
+				el = 6;
+		}
+		if (el > room - total)
+			break;
+		total += el;
+		i += cl;
+	}
+	if (used != NULL)
+		*used = total;
+	return i;
+}
+
+/* see jsonw.h */
 void
 jsonw_rebase(struct jsonw *w)
 {

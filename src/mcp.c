@@ -28,6 +28,11 @@
 
 /* Only 2025-03-26 has JSON-RPC batches. */
 #define BATCH_VERSION	"2025-03-26"
+/* What follows a tool's result in its line: '}' closing the response, '\n'. */
+#define RESPONSE_TAIL	2
+/* In a batch, a tool call starts a new line when less than this part of the
+ * budget (1/N) is left in the open one. */
+#define BATCH_FRESH_PART	2
 /* Tokens of a cancellation notice scanned while a call runs. */
 #define SCAN_TOKENS	64
 
@@ -241,7 +246,7 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	struct jsonw w;
 	struct slice name;
 	char msg[256];
-	size_t mark;
+	size_t mark, used, room;
 	int nt, args, rc;
 
 	nt = params >= 0 ? json_find(j, params, "name") : JSON_ENOTFOUND;
@@ -272,7 +277,10 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	mark = m->wr.out.n;
 	begin_response(m, &w, id);
 	jsonw_key(&w, "result");
-	rc = tools_call(&m->tools, e, j, args, id, &w, &m->wr);
+	/* What the result may take: the rest of the line but its end. */
+	used = jsonrpc_writer_line(&m->wr) + RESPONSE_TAIL + (m->in_batch ? 1 : 0);
+	room = used < m->cfg->max_message ? m->cfg->max_message - used : 0;
+	rc = tools_call(&m->tools, e, j, args, id, room, &w, &m->wr);
 	buf_reset(&m->call_id);
 	if (rc == TOOLS_ECANCELED) {
 		/* A cancelled request gets no response at all. */
@@ -307,6 +315,14 @@ handle(struct mcp *m, const struct json *j, int t)
 		else
 			return send_error(m, id, JSONRPC_INVALID_REQUEST,
 			    "Invalid Request: id must be a string or a number");
+		/* Echoed in the answer, which must fit the message budget. */
+		if (id.n > JSONRPC_MAX_ID_BYTES) {
+			id.p = NULL;
+			id.n = 0;
+			return send_error(m, id, JSONRPC_INVALID_REQUEST,
+			    "Invalid Request: the id is longer than 131072 "
+			    "bytes");
+		}
 	}
 	mt = json_find(j, t, "method");
 	if (mt < 0 && idt >= 0 && (json_find(j, t, "result") >= 0 ||
@@ -394,13 +410,50 @@ trim(struct mcp *m)
 	}
 }
 
+/*
+ * A batch's answer is one JSON array a line, and a line must fit the
+ * message budget: when the answers do not, the array is ended and the rest
+ * go in the next line's array (each answer is matched by its id).
+ */
+static int
+batch_new_line(struct mcp *m)
+{
+	buf_addc(&m->wr.out, ']');
+	m->batch_first = 1;
+	return jsonrpc_writer_end(&m->wr);
+}
+
+/* Moves the answer that starts at out[mark] (",{...}") to a new line. */
+static int
+batch_move(struct mcp *m, size_t mark)
+{
+	struct buf tail;
+	int rc;
+
+	buf_init(&tail, 0);
+	if (buf_add(&tail, m->wr.out.p + mark + 1, m->wr.out.n - mark - 1) != 0) {
+		buf_free(&tail);
+		return JSONRPC_EIO;
+	}
+	m->wr.out.n = mark;
+	if ((rc = batch_new_line(m)) == 0) {
+		buf_addc(&m->wr.out, '[');
+		if (buf_add(&m->wr.out, tail.p, tail.n) != 0)
+			rc = JSONRPC_EIO;
+		m->batch_first = 0;
+	}
+	buf_free(&tail);
+	return rc;
+}
+
 static int
 handle_line(struct mcp *m, const char *p, size_t n)
 {
 	struct slice none = { NULL, 0 };
 	struct json j;
 	char msg[160];
-	int rc, t, any;
+	size_t mark, sent;
+	int rc, t, any, first;
 
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
 	    p[n - 1] == '\r'))
@@ -452,8 +505,23 @@ handle_line(struct mcp *m, const char *p, size_t n)
 	m->in_batch = 1;
 	m->batch_first = 1;
 	rc = 0;
-	for (t = json_child(&j, 0); t >= 0 && rc == 0; t = json_next(&j, t))
+	for (t = json_child(&j, 0); t >= 0 && rc == 0; t = json_next(&j, t)) {
+		/* A tool's result is written out as it grows: give it room. */
+		if (!m->batch_first && is_call(&j, t) &&
+		    jsonrpc_writer_line(&m->wr) + 1 + RESPONSE_TAIL >
+		    m->cfg->max_message - m->cfg->max_message / BATCH_FRESH_PART &&
+		    (rc = batch_new_line(m)) != 0)
+			break;
+		first = m->batch_first;
+		mark = m->wr.out.n;
+		sent = m->wr.sent;
 		rc = handle(m, &j, t);
+		/* An answer still whole in the buffer that passes the budget
+		 * moves to a line of its own. */
+		if (rc == 0 && !first && m->wr.sent == sent &&
+		    jsonrpc_writer_line(&m->wr) + 1 + 1 > m->cfg->max_message)
+			rc = batch_move(m, mark);
+	}
 	any = !m->batch_first;
 	m->in_batch = 0;
 	if (any) {

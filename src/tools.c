@@ -122,6 +122,7 @@ struct call {
 	struct args			 a;
 	struct jsonw			*w;
 	struct jsonrpc_writer		*out;
+	size_t				 room;	/* bytes the result may take */
 	struct buf			 sc;	/* structuredContent */
 	struct buf			 text;	/* compact text */
 	int				 canceled;
@@ -136,6 +137,7 @@ struct call {
 	int				 has_content;
 	int				 invalid;	/* bad arguments */
 	int				 filter;	/* listing: rules hide keys */
+	size_t				 entries;	/* listing: of the page */
 };
 
 static struct slice
@@ -666,11 +668,40 @@ end_result(struct call *c)
 	jsonw_end_object(c->w);
 }
 
+/*
+ * Writes a result built in c->sc and c->text.  Nothing of it is written
+ * out before it ends, so one that passes the room left in the message is
+ * taken back and refused instead: never written, never cut.
+ */
 static void
 write_result(struct call *c)
 {
+	struct jsonw saved = *c->w;
+	size_t mark = c->out->out.n, sent = c->out->sent, size, fit;
+	uint64_t asked;
+
 	begin_result(c);
 	end_result(c);
+	size = c->out->out.n - mark;
+	if (c->out->sent == sent && size <= c->room)
+		return;
+	c->out->out.n = mark;
+	*c->w = saved;
+	if (c->e->id == TOOL_LIST_OBJECTS) {
+		/* Entries scale the answer; a tenth is kept for the rest. */
+		asked = c->entries;
+		fit = (size_t)(asked * (c->room - c->room / 10) / size);
+		write_error(c, "SizeLimit", "this page of the listing would "
+		    "take %zu bytes, more than the %zu bytes left of the "
+		    "message budget (MCP_S3_MAX_MESSAGE_SIZE=%zu). Ask for "
+		    "fewer keys: max_keys %zu fits.", size, c->room,
+		    c->t->cfg->max_message, fit > 0 ? fit : 1);
+	} else
+		write_error(c, "SizeLimit", "the answer would take %zu bytes, "
+		    "more than the %zu bytes left of the message budget "
+		    "(MCP_S3_MAX_MESSAGE_SIZE=%zu); raise it, or call the "
+		    "tool alone rather than in a batch.", size, c->room,
+		    c->t->cfg->max_message);
 }
 
 /* Writes n bytes of p as a JSON string, in pieces, draining as it goes. */
@@ -949,6 +980,7 @@ tool_list_objects(struct call *c)
 	} else
 		buf_adds(&c->text, "End of listing.\n");
 	jsonw_end_object(&sw);
+	c->entries = l.nitems + l.nprefixes + hidden + l.skipped;
 	write_result(c);
 	s3_listing_free(&l);
 }
@@ -1107,16 +1139,192 @@ text_by_type(const char *ctype)
 	return 0;
 }
 
+/* The object named in structuredContent and in the summary line. */
+static void
+text_object(struct buf *t, struct slice b, struct slice k)
+{
+	buf_adds(t, "s3://");
+	buf_add(t, b.p, b.n);
+	buf_addc(t, '/');
+	text_safe(t, k.p, k.n);
+}
+
+/* One window of s3_get_object, as it is described and written. */
+struct window {
+	struct slice		 b, k;
+	const struct s3_meta	*m;
+	const char		*body;
+	uint64_t		 offset;
+	size_t			 len;		/* bytes of body returned */
+	enum kind		 kind;
+	const char		*img;		/* K_IMAGE: its MIME type */
+	const struct buf	*uri;		/* s3://bucket/key, encoded */
+	int			 shortened;	/* cut to fit the budget */
+};
+
+/* Builds structuredContent and the summary line of window x. */
+static void
+window_describe(struct call *c, const struct window *x)
+{
+	const struct s3_meta *m = x->m;
+	struct jsonw sw;
+	uint64_t next = x->offset + x->len;
+	int truncated = next < m->size;
+
+	buf_reset(&c->sc);
+	buf_reset(&c->text);
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", x->b.p, x->b.n);
+	jsonw_kstring(&sw, "key", x->k.p, x->k.n);
+	jsonw_kuint(&sw, "size", m->size);
+	meta_fields(&sw, m);
+	jsonw_kuint(&sw, "offset", x->offset);
+	jsonw_kuint(&sw, "length", x->len);
+	jsonw_kbool(&sw, "truncated", truncated);
+	if (truncated)
+		jsonw_kuint(&sw, "next_offset", next);
+	jsonw_kbool(&sw, "is_base64", x->kind != K_TEXT);
+	jsonw_end_object(&sw);
+
+	text_object(&c->text, x->b, x->k);
+	buf_addf(&c->text, " (%s, %llu bytes", m->content_type[0] ?
+	    m->content_type : "no content type", (unsigned long long)m->size);
+	if (x->kind == K_IMAGE)
+		buf_adds(&c->text, "): the whole image follows.");
+	else if (x->len == m->size)
+		buf_addf(&c->text, "): all of it follows%s.", x->kind == K_TEXT ?
+		    " as text" : ", base64-encoded");
+	else
+		buf_addf(&c->text, "): bytes %llu to %llu follow%s.",
+		    (unsigned long long)x->offset,
+		    (unsigned long long)(x->len ? next - 1 : x->offset),
+		    x->kind == K_TEXT ? " as text" : ", base64-encoded");
+	if (x->shortened)
+		buf_addf(&c->text, " The window was shortened to fit the "
+		    "message budget of %zu bytes (MCP_S3_MAX_MESSAGE_SIZE).",
+		    c->t->cfg->max_message);
+	if (truncated)
+		buf_addf(&c->text, " More follows: call again with offset "
+		    "%llu.", (unsigned long long)next);
+}
+
+/*
+ * Writes the result of window x; with dry set, its body is left out
+ * (the content block is still written), so that the rest can be measured.
+ */
+static void
+window_write(struct call *c, const struct window *x, int dry)
+{
+	size_t n = dry ? 0 : x->len;
+
+	begin_result(c);
+	if (x->len > 0 || x->kind == K_IMAGE) {
+		jsonw_begin_object(c->w);
+		if (x->kind == K_TEXT) {
+			jsonw_kstr(c->w, "type", "text");
+			jsonw_key(c->w, "text");
+			write_long_string(c, x->body, n, 0);
+		} else if (x->kind == K_IMAGE) {
+			jsonw_kstr(c->w, "type", "image");
+			jsonw_key(c->w, "data");
+			write_long_string(c, x->body, n, 1);
+			jsonw_kstr(c->w, "mimeType", x->img);
+		} else {
+			jsonw_kstr(c->w, "type", "resource");
+			jsonw_key(c->w, "resource");
+			jsonw_begin_object(c->w);
+			jsonw_kstring(c->w, "uri", x->uri->p, x->uri->n);
+			jsonw_kstr(c->w, "mimeType", x->m->content_type[0] ?
+			    x->m->content_type : "application/octet-stream");
+			jsonw_key(c->w, "blob");
+			write_long_string(c, x->body, n, 1);
+			jsonw_end_object(c->w);
+		}
+		jsonw_end_object(c->w);
+	}
+	end_result(c);
+}
+
+/* Bytes the body of x takes in the answer, quotes not counted. */
+static size_t
+window_body_size(const struct window *x)
+{
+	size_t used;
+
+	if (x->kind != K_TEXT)
+		return (x->len + 2) / 3 * 4;
+	jsonw_escaped_fit(x->body, x->len, SIZE_MAX, &used);
+	return used;
+}
+
+/*
+ * Cuts window x until its answer fits the room left in the message:
+ * binary to what base64 allows, text by its escaped length on a
+ * character; measured by writing the answer without its body and taking
+ * it back (nothing is written out while the body is absent).  An image is
+ * whole or refused.  Returns 0, or -1 with the refusal written.
+ */
+static int
+window_fit(struct call *c, struct window *x)
+{
+	struct jsonw saved = *c->w;
+	size_t mark = c->out->out.n, over, body, cut;
+
+	for (;;) {
+		window_describe(c, x);
+		window_write(c, x, 1);
+		over = c->out->out.n - mark;
+		c->out->out.n = mark;
+		*c->w = saved;
+		body = window_body_size(x);
+		if (over <= c->room && body <= c->room - over)
+			return 0;
+		if (x->kind == K_IMAGE) {
+			write_error(c, "SizeLimit", "the image has %llu bytes, "
+			    "%zu bytes as base64: more than fits in one answer "
+			    "under the message budget of %zu bytes "
+			    "(MCP_S3_MAX_MESSAGE_SIZE), and an image is "
+			    "returned whole or not at all. Fetch it outside the "
+			    "conversation with a presigned URL (s3_presign_url), "
+			    "or raise MCP_S3_MAX_MESSAGE_SIZE.",
+			    (unsigned long long)x->m->size, body,
+			    c->t->cfg->max_message);
+			return -1;
+		}
+		cut = 0;
+		if (over < c->room) {
+			if (x->kind == K_TEXT)
+				cut = jsonw_escaped_fit(x->body, x->len,
+				    c->room - over, NULL);
+			else
+				cut = (c->room - over) / 4 * 3;
+		}
+		if (cut >= x->len)	/* cannot be: the whole would fit */
+			cut = x->kind == K_TEXT ? utf8_boundary(x->body,
+			    x->len - 1) : x->len - 1;
+		if (cut == 0) {
+			write_error(c, "SizeLimit", "not one character of the "
+			    "object fits in the %zu bytes left of the message "
+			    "budget of %zu bytes (MCP_S3_MAX_MESSAGE_SIZE); "
+			    "call it alone, not in a batch, or raise the budget.",
+			    c->room, c->t->cfg->max_message);
+			return -1;
+		}
+		x->len = cut;
+		x->shortened = 1;
+	}
+}
+
 static void
 tool_get_object(struct call *c)
 {
 	const char *img;
 	struct s3_meta m, m2;
 	struct s3_error err;
-	struct jsonw sw;
+	struct window x;
 	struct buf body, uri;
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
-	uint64_t offset, length, max = c->t->cfg->max_get_size, len, next;
+	uint64_t offset, length, max = c->t->cfg->max_get_size, len;
 	enum kind kind;
 	char sizes[64];
 	int rc, truncated, bytype;
@@ -1152,6 +1360,12 @@ tool_get_object(struct call *c)
 		goto out;
 	}
 
+	/*
+	 * Every byte of the body takes a byte of the answer at least: no
+	 * more than the room left in the message is worth fetching.
+	 */
+	if (length > c->room)
+		length = c->room > 0 ? c->room : 1;
 	if ((rc = s3_get_object(c->client, b, k, offset, length, &body, &m,
 	    &err)) != 0) {
 		if (rc == S3_ERANGE)
@@ -1203,88 +1417,35 @@ tool_get_object(struct call *c)
 		else
 			len = body.n;
 	}
-	truncated = offset + len < m.size;
-	next = offset + len;
-	c->bytes = len;
+	/* A default binary window is READ_SIZE characters of base64. */
+	if (kind == K_BINARY && !(c->a.have & BIT(A_LENGTH)) &&
+	    len > c->t->cfg->read_size / 4 * 3)
+		len = c->t->cfg->read_size < 4 ? 1 :
+		    c->t->cfg->read_size / 4 * 3;
+
+	memset(&x, 0, sizeof(x));
+	x.b = b;
+	x.k = k;
+	x.m = &m;
+	x.body = body.p;
+	x.len = len;
+	x.offset = offset;
+	x.kind = kind;
+	x.img = img;
+	buf_adds(&uri, "s3://");
+	url_encode(&uri, b.p, b.n);
+	buf_addc(&uri, '/');
+	url_encode_path(&uri, k.p, k.n);
+	x.uri = &uri;
+	if (window_fit(c, &x) != 0)
+		goto out;
+	c->bytes = x.len;
 	c->has_bytes = 1;
-
-	sc_begin(c, &sw);
-	jsonw_kstring(&sw, "bucket", b.p, b.n);
-	jsonw_kstring(&sw, "key", k.p, k.n);
-	jsonw_kuint(&sw, "size", m.size);
-	meta_fields(&sw, &m);
-	jsonw_kuint(&sw, "offset", offset);
-	jsonw_kuint(&sw, "length", len);
-	jsonw_kbool(&sw, "truncated", truncated);
-	if (truncated)
-		jsonw_kuint(&sw, "next_offset", next);
-	jsonw_kbool(&sw, "is_base64", kind != K_TEXT);
-	jsonw_end_object(&sw);
-
-	buf_adds(&c->text, "s3://");
-	buf_add(&c->text, b.p, b.n);
-	buf_addc(&c->text, '/');
-	text_safe(&c->text, k.p, k.n);
-	buf_addf(&c->text, " (%s, %llu bytes", m.content_type[0] ?
-	    m.content_type : "no content type", (unsigned long long)m.size);
-	if (kind == K_IMAGE)
-		buf_adds(&c->text, "): the whole image follows.");
-	else if (len == m.size)
-		buf_addf(&c->text, "): all of it follows%s.", kind == K_TEXT ?
-		    " as text" : ", base64-encoded");
-	else
-		buf_addf(&c->text, "): bytes %llu to %llu follow%s.",
-		    (unsigned long long)offset,
-		    (unsigned long long)(len ? next - 1 : offset),
-		    kind == K_TEXT ? " as text" : ", base64-encoded");
-	if (truncated)
-		buf_addf(&c->text, " More follows: call again with offset "
-		    "%llu.", (unsigned long long)next);
-
-	begin_result(c);
-	if (len > 0 || kind == K_IMAGE) {
-		jsonw_begin_object(c->w);
-		if (kind == K_TEXT) {
-			jsonw_kstr(c->w, "type", "text");
-			jsonw_key(c->w, "text");
-			write_long_string(c, body.p, len, 0);
-		} else if (kind == K_IMAGE) {
-			jsonw_kstr(c->w, "type", "image");
-			jsonw_key(c->w, "data");
-			write_long_string(c, body.p, len, 1);
-			jsonw_kstr(c->w, "mimeType", img);
-		} else {
-			jsonw_kstr(c->w, "type", "resource");
-			jsonw_key(c->w, "resource");
-			jsonw_begin_object(c->w);
-			buf_adds(&uri, "s3://");
-			url_encode(&uri, b.p, b.n);
-			buf_addc(&uri, '/');
-			url_encode_path(&uri, k.p, k.n);
-			jsonw_kstring(c->w, "uri", uri.p, uri.n);
-			jsonw_kstr(c->w, "mimeType", m.content_type[0] ?
-			    m.content_type : "application/octet-stream");
-			jsonw_key(c->w, "blob");
-			write_long_string(c, body.p, len, 1);
-			jsonw_end_object(c->w);
-		}
-		jsonw_end_object(c->w);
-	}
-	end_result(c);
+	window_write(c, &x, 0);
 out:
 	buf_free(&uri);
 	buf_free(&body);
 	s3_meta_free(&m);
-}
-
-/* The object named in structuredContent and in the summary line. */
-static void
-text_object(struct buf *t, struct slice b, struct slice k)
-{
-	buf_adds(t, "s3://");
-	buf_add(t, b.p, b.n);
-	buf_addc(t, '/');
-	text_safe(t, k.p, k.n);
 }
 
 static void
@@ -1820,7 +1981,7 @@ tools_watch(struct tools *t, int fd, int (*on_input)(void *), void *arg)
 /* see tools.h */
 int
 tools_call(struct tools *t, const struct catalog_entry *e,
-    const struct json *j, int args, struct slice request_id,
+    const struct json *j, int args, struct slice request_id, size_t room,
     struct jsonw *w, struct jsonrpc_writer *out)
 {
 	struct call c;
@@ -1833,6 +1994,7 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 	c.e = e;
 	c.w = w;
 	c.out = out;
+	c.room = room;
 	buf_init(&c.sc, 0);
 	buf_init(&c.text, 0);
 	c.conn = &t->cfg->conns[t->cfg->default_conn];
