@@ -36,9 +36,9 @@
 # MCP_S3_TEST_CROSS="aarch64 armhf" (the default) names the qemu targets, ""
 # skips them; MCP_S3_TEST_REPRO=0 skips the reproducibility build.
 # Under qemu only the suites named by MCP_S3_TEST_CROSS_SUITES run (default
-# below: protocol, hostile input, reads, TLS and the SDK), since qemu makes
-# every call slow and the rest is target-independent C; MCP_S3_TEST_MEMCHECK=0
-# skips step 8.
+# below: protocol, hostile input, reads, the message budget, TLS and the
+# SDK), since qemu makes every call slow and the rest is target-independent C;
+# MCP_S3_TEST_MEMCHECK=0 skips step 8.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -55,7 +55,7 @@ export RGW_SECRET_KEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 
 CROSS_TARGETS=${MCP_S3_TEST_CROSS-aarch64 armhf}
-CROSS_SUITES=" ${MCP_S3_TEST_CROSS_SUITES-test_protocol.py test_hostile.py test_read.py test_tls.py sdk.test.mjs} "
+CROSS_SUITES=" ${MCP_S3_TEST_CROSS_SUITES-test_protocol.py test_hostile.py test_read.py test_budget.py test_tls.py sdk.test.mjs} "
 in_cross() { [[ $CROSS_SUITES == *" $1 "* ]]; }
 
 TOTAL_P=0
