@@ -57,7 +57,6 @@ static volatile sig_atomic_t stopping;
 #define MCP_FIRST_TOKENS	512
 /* Room kept between messages; more was grown for one and is given back. */
 #define MCP_KEEP_TOKENS		2048
-#define MCP_KEEP_HELD		(1024u * 1024)
 
 struct mcp {
 	const struct config	*cfg;
@@ -69,7 +68,6 @@ struct mcp {
 	int			 initialized;	/* initialize answered */
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
-	struct buf		 held;		/* a line that outlives reads */
 	int			 cancelled;
 	int			 in_batch;
 	int			 batch_first;
@@ -393,16 +391,15 @@ has_call(const struct json *j)
 }
 
 /*
- * After a long message: gives back the copy of its line and its tokens, so
- * that a server that once took a 16 MiB call does not keep that memory.
+ * After a long message: gives back its tokens, so that a server that once
+ * took a 16 MiB call does not keep that memory (the reader gives back its
+ * buffer itself).
  */
 static void
 trim(struct mcp *m)
 {
 	struct json_tok *t;
 
-	if (m->held.cap > MCP_KEEP_HELD)
-		buf_free(&m->held);
 	if (m->ntok > MCP_KEEP_TOKENS &&
 	    (t = realloc(m->tok, MCP_FIRST_TOKENS * sizeof(*t))) != NULL) {
 		m->tok = t;
@@ -481,17 +478,13 @@ handle_line(struct mcp *m, const char *p, size_t n)
 		return send_error(m, none, JSONRPC_PARSE_ERROR, msg);
 	}
 	/*
-	 * While a tool call waits on the network, stdin is read into the
-	 * reader's buffer, which may move: a line that holds a call is
-	 * served from a copy, so its tokens and id stay valid.
+	 * While a tool call waits on the network, stdin is read on: the
+	 * reader keeps a line that holds a call where it is (no copy, even
+	 * of a 100 MB put), so its tokens and id stay valid; mcp_serve
+	 * releases it once the line is answered.
 	 */
-	if (has_call(&j)) {
-		buf_reset(&m->held);
-		if (buf_add(&m->held, p, n) != 0)
-			return send_error(m, none, JSONRPC_INTERNAL_ERROR,
-			    "Internal error: out of memory");
-		json_rebase(&j, m->held.p);
-	}
+	if (has_call(&j))
+		jsonrpc_hold(&m->rd);
 	if (json_type(&j, 0) != JSON_ARRAY)
 		return handle(m, &j, 0);
 
@@ -631,7 +624,6 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	    cfg->line_limit : MAX_LINE_BYTES);
 	jsonrpc_writer_init(&m.wr, out);
 	buf_init(&m.call_id, 256);
-	buf_init(&m.held, 0);
 	/* Most messages need a few dozen tokens; handle_line grows it. */
 	m.ntok = MCP_FIRST_TOKENS;
 	m.tok = calloc(m.ntok, sizeof(*m.tok));
@@ -676,6 +668,7 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 			break;
 		} else {
 			rc = handle_line(&m, line.p, line.n);
+			jsonrpc_release(&m.rd);
 			trim(&m);
 		}
 		if (rc != 0) {
@@ -687,7 +680,6 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	tools_free(&m.tools);
 	free(m.tok);
 	buf_free(&m.call_id);
-	buf_free(&m.held);
 	jsonrpc_writer_free(&m.wr);
 	jsonrpc_reader_free(&m.rd);
 	return ret;

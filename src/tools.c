@@ -108,6 +108,13 @@ struct args {
 	unsigned	 have;
 	struct buf	 str[A_COUNT];
 	int64_t		 num[A_COUNT];
+	/*
+	 * content without escapes: its bytes in the call's line, not copied
+	 * (the line is the reader's, held for the call, and writable; a put
+	 * decodes its base64 there in place).
+	 */
+	char		*content;
+	size_t		 ncontent;
 	/* metadata: "name\0value\0" pairs in str[A_METADATA], as slices */
 	struct slice	 meta[2 * S3_MAX_META_ENTRIES];
 	size_t		 nmeta;
@@ -145,11 +152,21 @@ arg(const struct call *c, enum argid id)
 {
 	struct slice s = { "", 0 };
 
-	if (c->a.have & BIT(id)) {
+	if (id == A_CONTENT && c->a.content != NULL) {
+		s.p = c->a.content;
+		s.n = c->a.ncontent;
+	} else if (c->a.have & BIT(id)) {
 		s.p = c->a.str[id].p;
 		s.n = c->a.str[id].n;
 	}
 	return s;
+}
+
+/* The content's bytes, to be overwritten in place (see struct args). */
+static char *
+content_bytes(struct call *c)
+{
+	return c->a.content != NULL ? c->a.content : c->a.str[A_CONTENT].p;
 }
 
 /* Replaces every byte that does not start a valid character with '?'. */
@@ -405,6 +422,19 @@ parse_args(struct call *c, const struct json *j, int obj)
 				write_error(c, "InvalidArgument", "%s must be a "
 				    "string", d->name);
 				return -1;
+			}
+			raw = json_raw(j, v);
+			if (i == A_CONTENT && raw.n >= 2 &&
+			    memchr(raw.p, '\\', raw.n) == NULL) {
+				/*
+				 * Nothing to unescape: the bytes in the line are
+				 * the content (and valid UTF-8 with no NUL, as
+				 * the strict parser checked).
+				 */
+				c->a.content = (char *)(uintptr_t)(raw.p + 1);
+				c->a.ncontent = raw.n - 2;
+				c->a.have |= BIT(i);
+				continue;
 			}
 			rc = json_decode(j, v, &c->a.str[i]);
 			if (rc != 0 || c->a.str[i].n < (size_t)d->min ||
@@ -1455,33 +1485,28 @@ tool_put_object(struct call *c)
 	struct s3_written wr;
 	struct s3_error err;
 	struct jsonw sw;
-	struct buf bin, clean;
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
 	struct slice content = arg(c, A_CONTENT);
 	const char *body;
-	size_t len, i;
+	size_t len;
 	int b64 = (c->a.have & BIT(A_IS_BASE64)) && c->a.num[A_IS_BASE64];
 	int rc;
 
-	buf_init(&bin, 0);
-	buf_init(&clean, 0);
 	c->content_bytes = content.n;
 	c->has_content = 1;
 	body = content.p;
 	len = content.n;
-	if (b64) {
-		/* Line breaks and blanks are common in generated base64. */
-		for (i = 0; i < content.n; i++)
-			if (!isspace((unsigned char)content.p[i]))
-				buf_addc(&clean, content.p[i]);
-		if (clean.n > 0 && base64_decode(&bin, clean.p, clean.n) != 0) {
-			write_error(c, "InvalidArgument", "content is not valid "
-			    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
-			    "padding)");
-			goto out;
-		}
-		body = bin.p ? bin.p : "";
-		len = bin.n;
+	/*
+	 * Decoded where it lies (in the call's line, or in its unescaped
+	 * copy), so a large put holds the line and nothing else: no copy
+	 * without the white space, no buffer of decoded bytes.
+	 */
+	if (b64 && content.n > 0 &&
+	    base64_decode_inplace(content_bytes(c), content.n, &len) != 0) {
+		write_error(c, "InvalidArgument", "content is not valid "
+		    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
+		    "padding)");
+		return;
 	}
 	if (len > c->t->cfg->max_put_size) {
 		write_error(c, "SizeLimit", "the content has %zu bytes, over "
@@ -1489,7 +1514,7 @@ tool_put_object(struct call *c)
 		    "(MCP_S3_MAX_PUT_SIZE); nothing was sent. Upload it with a "
 		    "presigned PUT URL instead.", len,
 		    (unsigned long long)c->t->cfg->max_put_size);
-		goto out;
+		return;
 	}
 	memset(&o, 0, sizeof(o));
 	o.content_type = arg(c, A_CONTENT_TYPE);
@@ -1503,7 +1528,7 @@ tool_put_object(struct call *c)
 	rc = s3_put_object(c->client, b, k, body, len, &o, &wr, &err);
 	if (rc != 0) {
 		s3_fail(c, rc, &err);
-		goto out;
+		return;
 	}
 	c->bytes = len;
 	c->has_bytes = 1;
@@ -1522,9 +1547,6 @@ tool_put_object(struct call *c)
 	    (int)o.content_type.n, o.content_type.p, wr.etag[0] ? ", ETag " :
 	    "", wr.etag);
 	write_result(c);
-out:
-	buf_free(&bin);
-	buf_free(&clean);
 }
 
 static void
