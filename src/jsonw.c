@@ -495,9 +495,25 @@ size_t
 jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, total = 0, cl, el;
+	size_t i = 0, total = 0, cl, el, lead;
+	uint64_t x;
 
 	while (i < n) {
+		/*
+		 * Eight plain bytes (none escaped, no U+2028/9 lead) take eight
+		 * bytes: counted at once.  This may stop inside a character,
+		 * whose bytes are then counted one by one below (the same
+		 * size); a cut there is moved back to the character's start.
+		 */
+		while (n - i >= 8 && room - total >= 8) {
+			memcpy(&x, u + i, 8);
+			if (special8(x) != 0)
+				break;
+			i += 8;
+			total += 8;
+		}
+		if (i == n)
+			break;
 		/* One character: its bytes and its escaped size. */
 		cl = 1;
 		el = 1;
@@ -518,6 +534,13 @@ jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
 			break;
 		total += el;
 		i += cl;
+	}
+	if (i < n && (u[i] & 0xc0) == 0x80) {
+		/* Cut inside a character whose bytes counted one each. */
+		for (lead = i; lead > 0 && (u[lead] & 0xc0) == 0x80; lead--)
+			;
+		total -= i - lead;
+		i = lead;
 	}
 	if (used != NULL)
 		*used = total;

@@ -1275,40 +1275,59 @@ window_write(struct call *c, const struct window *x, int dry)
 	end_result(c);
 }
 
-/* Bytes the body of x takes in the answer, quotes not counted. */
+/*
+ * Measures the answer of window x without its body: written, then taken
+ * back (nothing is written out while the body is absent).
+ */
 static size_t
-window_body_size(const struct window *x)
+window_overhead(struct call *c, const struct window *x)
 {
-	size_t used;
+	struct jsonw saved = *c->w;
+	size_t mark = c->out->out.n, over;
 
-	if (x->kind != K_TEXT)
-		return (x->len + 2) / 3 * 4;
-	jsonw_escaped_fit(x->body, x->len, SIZE_MAX, &used);
-	return used;
+	window_describe(c, x);
+	window_write(c, x, 1);
+	over = c->out->out.n - mark;
+	c->out->out.n = mark;
+	*c->w = saved;
+	return over;
 }
 
 /*
  * Cuts window x until its answer fits the room left in the message:
  * binary to what base64 allows, text by its escaped length on a
- * character; measured by writing the answer without its body and taking
- * it back (nothing is written out while the body is absent).  An image is
- * whole or refused.  Returns 0, or -1 with the refusal written.
+ * character.  The first measure is taken as if shortened (the longest
+ * summary), so that one pass over the text usually settles it; every
+ * answer is measured again before it is accepted.  An image is whole or
+ * refused.  Returns 0, or -1 with the refusal written.
  */
 static int
 window_fit(struct call *c, struct window *x)
 {
-	struct jsonw saved = *c->w;
-	size_t mark = c->out->out.n, over, body, cut;
+	size_t over, body, cut, left;
 
+	x->shortened = x->kind != K_IMAGE;
 	for (;;) {
-		window_describe(c, x);
-		window_write(c, x, 1);
-		over = c->out->out.n - mark;
-		c->out->out.n = mark;
-		*c->w = saved;
-		body = window_body_size(x);
-		if (over <= c->room && body <= c->room - over)
-			return 0;
+		over = window_overhead(c, x);
+		left = over < c->room ? c->room - over : 0;
+		if (x->kind == K_TEXT)
+			cut = jsonw_escaped_fit(x->body, x->len, left, &body);
+		else {
+			body = (x->len + 2) / 3 * 4;
+			cut = body <= left ? x->len : left / 4 * 3;
+		}
+		if (cut == x->len) {
+			if (!x->shortened)
+				return 0;
+			/* It all fits: measured again without the note. */
+			x->shortened = 0;
+			if (window_overhead(c, x) + body <= c->room)
+				return 0;
+			x->shortened = 1;
+			cut = x->len - (x->kind == K_TEXT ? 0 : 1);
+			if (x->kind == K_TEXT)
+				cut = utf8_boundary(x->body, x->len - 1);
+		}
 		if (x->kind == K_IMAGE) {
 			write_error(c, "SizeLimit", "the image has %llu bytes, "
 			    "%zu bytes as base64: more than fits in one answer "
@@ -1321,17 +1340,6 @@ window_fit(struct call *c, struct window *x)
 			    c->t->cfg->max_message);
 			return -1;
 		}
-		cut = 0;
-		if (over < c->room) {
-			if (x->kind == K_TEXT)
-				cut = jsonw_escaped_fit(x->body, x->len,
-				    c->room - over, NULL);
-			else
-				cut = (c->room - over) / 4 * 3;
-		}
-		if (cut >= x->len)	/* cannot be: the whole would fit */
-			cut = x->kind == K_TEXT ? utf8_boundary(x->body,
-			    x->len - 1) : x->len - 1;
 		if (cut == 0) {
 			write_error(c, "SizeLimit", "not one character of the "
 			    "object fits in the %zu bytes left of the message "
@@ -1341,7 +1349,10 @@ window_fit(struct call *c, struct window *x)
 			return -1;
 		}
 		x->len = cut;
-		x->shortened = 1;
+		/* The digits of length and next_offset only shrink: check. */
+		if (window_overhead(c, x) + (x->kind == K_TEXT ? body :
+		    (x->len + 2) / 3 * 4) <= c->room)
+			return 0;
 	}
 }
 

@@ -555,6 +555,28 @@ test_escaped_fit(void)
 			CHECK(nextused > r);
 		}
 	}
+	/*
+	 * Long runs of plain bytes (counted eight at a time) with multi-byte
+	 * characters inside them and escapes between: the same invariants at
+	 * every room, so that a cut inside a character is moved back.
+	 */
+	for (n = 0; n + 26 < sizeof(big); n += 25)
+		memcpy(big + n, "abcd\xc3\xa9" "fgh\xf0\x9f\x98\x80" "ijklmnop\"\xd0\x96"
+		    "q", 25);
+	big[n] = '\0';
+	total = written_size(big, n);
+	CHECK(jsonw_escaped_fit(big, n, SIZE_MAX, &used) == n && used == total);
+	for (r = 0; r <= total + 1; r++) {
+		cut = jsonw_escaped_fit(big, n, r, &used);
+		CHECKF(used <= r && used == written_size(big, cut), "runs");
+		CHECKF(cut == n || ((unsigned char)big[cut] & 0xc0) != 0x80, "runs");
+		if (cut < n) {
+			next = cut + 1;
+			while (next < n && ((unsigned char)big[next] & 0xc0) == 0x80)
+				next++;
+			CHECKF(written_size(big, next) > r, "runs");
+		}
+	}
 	/* The worst case: every byte a control character, 6 bytes each. */
 	memset(big, 1, sizeof(big));
 	CHECK(jsonw_escaped_fit(big, sizeof(big), SIZE_MAX, &used) ==
