@@ -713,7 +713,8 @@ write_result(struct call *c)
 	begin_result(c);
 	end_result(c);
 	size = c->out->out.n - mark;
-	if (c->out->sent == sent && size <= c->room)
+	/* (Nothing here writes out; were it so, what went is not taken back.) */
+	if (c->out->sent != sent || size <= c->room)
 		return;
 	c->out->out.n = mark;
 	*c->w = saved;
