@@ -65,6 +65,7 @@ struct config {
 	uint64_t		 max_put_size;	/* MCP_S3_MAX_PUT_SIZE */
 	uint64_t		 read_size;	/* MCP_S3_READ_SIZE */
 	size_t			 line_limit;	/* longest message accepted */
+	size_t			 max_message;	/* MCP_S3_MAX_MESSAGE_SIZE */
 	enum config_text_format	 text_format;	/* MCP_S3_TEXT_FORMAT */
 	char			*ca_bundle;	/* AWS_CA_BUNDLE or SSL_CERT_FILE */
 	const char		*ca_bundle_var;	/* which of the two; NULL */

@@ -43,9 +43,21 @@ struct jsonrpc_reader {
 	size_t	 limit;		/* longest line accepted */
 	int	 skipping;	/* inside an over-long line */
 	int	 eof;
+	int	 holding;	/* the last line must stay where it is */
+	char	*kept;		/* the buffer that holds it, once p moved on */
 };
 
 void	jsonrpc_reader_init(struct jsonrpc_reader *, int fd, size_t limit);
+/*
+ * Hold: the line last returned by jsonrpc_next() stays where it is, and
+ * its bytes stay the caller's to read and overwrite, while reading goes
+ * on (a tool call waits on the network and stdin is read meanwhile), until
+ * jsonrpc_release().  Reading then goes to a new buffer that takes the
+ * unconsumed bytes; the old one is freed at the release.  No copy of the
+ * held line is ever made.
+ */
+void	jsonrpc_hold(struct jsonrpc_reader *);
+void	jsonrpc_release(struct jsonrpc_reader *);
 void	jsonrpc_reader_free(struct jsonrpc_reader *);
 /* 1 when jsonrpc_next() can answer without reading (a line or EOF). */
 int	jsonrpc_ready(const struct jsonrpc_reader *);
@@ -54,6 +66,7 @@ int	jsonrpc_ready(const struct jsonrpc_reader *);
  * Next line without its newline (a trailing '\r' is kept: JSON treats it as
  * white space).  Blocks for input.  Returns JSONRPC_LINE with *line valid
  * until the next call, JSONRPC_EOF at end of input, or a negative error.
+ * Its bytes are in the reader's own buffer (writable while held).
  */
 int	jsonrpc_next(struct jsonrpc_reader *, struct slice *line);
 
@@ -75,6 +88,7 @@ struct jsonrpc_writer {
 	int		fd;
 	struct buf	out;
 	int		err;	/* sticky: a write failed */
+	size_t		sent;	/* bytes of the open line already written */
 };
 
 void	jsonrpc_writer_init(struct jsonrpc_writer *, int fd);
@@ -83,5 +97,7 @@ void	jsonrpc_writer_free(struct jsonrpc_writer *);
 int	jsonrpc_writer_drain(struct jsonrpc_writer *);
 /* Ends the message: appends '\n' and writes everything. */
 int	jsonrpc_writer_end(struct jsonrpc_writer *);
+/* Bytes of the open line so far: written out, and still in the buffer. */
+size_t	jsonrpc_writer_line(const struct jsonrpc_writer *);
 
 #endif

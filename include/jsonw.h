@@ -99,6 +99,16 @@ int		jsonw_string_part_utf8(struct jsonw *w, const char *s,
 int		jsonw_string_end(struct jsonw *w);
 
 /*
+ * Sizing a string before it is written: the longest prefix of the n bytes
+ * of valid UTF-8 at s that ends on a character and whose escaped form (as
+ * jsonw_string_part_utf8 writes it, quotes not counted) takes at most room
+ * bytes.  Its escaped size goes to *used (when not NULL).  With room
+ * SIZE_MAX it is the escaped size of all of s.
+ */
+size_t		jsonw_escaped_fit(const char *s, size_t n, size_t room,
+		    size_t *used);
+
+/*
  * Tells the writer that the bytes now in the buffer were handed off (and
  * the buffer perhaps emptied): an error then cuts the buffer back only to
  * its present length.  The JSON already handed off is incomplete then;

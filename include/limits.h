@@ -11,6 +11,16 @@
 /* stdio framing: longest JSON-RPC line accepted, in bytes (without '\n'). */
 #define MAX_LINE_BYTES		(16u * 1024 * 1024)
 
+/*
+ * stdout framing: the smallest MCP_S3_MAX_MESSAGE_SIZE accepted, in bytes
+ * (with the '\n'). It holds the largest answer that cannot be cut: an
+ * s3_get_object window of one character with the longest key, metadata
+ * and id, an error, tools/list (tests/unit/test_budget.c builds them).
+ */
+#define MCP_MIN_MESSAGE_BYTES	(512u * 1024)
+/* JSON-RPC: longest id a request may carry, as written (quotes included). */
+#define JSONRPC_MAX_ID_BYTES	(128u * 1024)
+
 /* JSON: tokens in one message, nesting depth. */
 #define JSON_MAX_TOKENS		65536
 #define JSON_MAX_DEPTH		64

@@ -54,7 +54,8 @@ int		 net_connect(const char *host, uint16_t port, int64_t timeout_ms,
 /*
  * Reads at most n bytes (n is capped at INT32_MAX), waiting up to
  * timeout_ms for the first byte.  Returns the count read (> 0), 0 at end
- * of file, or a negative NET_E*.
+ * of file, or a negative NET_E*.  ACKs are immediate while it reads
+ * (TCP_QUICKACK, re-armed each time, where the platform has it).
  */
 int		 net_read(int fd, void *, size_t n, int64_t timeout_ms,
 		    const struct net_watch *);

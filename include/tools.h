@@ -47,11 +47,14 @@ void	tools_watch(struct tools *, int fd, int (*on_input)(void *),
  * none) and writes its CallToolResult as the next value of w.  Checks
  * read-only mode and the access rules before any I/O, and writes one
  * audit record (request_id: the raw JSON-RPC id) when auditing is on.  Large
- * results are written out through out as they are produced.  Returns 0,
+ * results are written out through out as they are produced.  The result
+ * takes at most room bytes (what is left of the message budget): an
+ * s3_get_object window is cut to fit, any other result that would not fit
+ * is refused with SizeLimit.  Returns 0,
  * or TOOLS_ECANCELED with nothing written.
  */
 int	tools_call(struct tools *, const struct catalog_entry *e,
 	    const struct json *j, int args, struct slice request_id,
-	    struct jsonw *w, struct jsonrpc_writer *out);
+	    size_t room, struct jsonw *w, struct jsonrpc_writer *out);
 
 #endif

@@ -65,6 +65,12 @@ size_t	base64_encoded_len(size_t n);
 int	base64_encode(struct buf *, const void *, size_t);
 /* Strict decode: padding required, no whitespace; -UTIL_EINVAL otherwise. */
 int	base64_decode(struct buf *, const char *, size_t);
+/*
+ * Decodes the n bytes at p in place, white space (blanks, line breaks)
+ * skipped: the decoded bytes start at p, their count goes to *out.  The
+ * bytes of p past them are left undefined.  0, or UTIL_EINVAL.
+ */
+int	base64_decode_inplace(char *p, size_t n, size_t *out);
 
 /* Lower-case hex of n bytes into out (2n chars + NUL). */
 void	hex_encode(char *out, const void *, size_t n);

@@ -29,7 +29,8 @@ const struct config_setting config_settings[] = {
 	{ "S3_CONNECTION_NAME", "default", "name of the connection" },
 	{ "S3_ADDITIONAL_CONNECTIONS", "-", "JSON object of more connections (see docs/configuration.md)" },
 	{ "MCP_S3_MAX_GET_SIZE", "10MB", "hard limit of bytes one s3_get_object call returns" },
-	{ "MCP_S3_READ_SIZE", "64KiB", "default window of s3_get_object (at most MCP_S3_MAX_GET_SIZE)" },
+	{ "MCP_S3_READ_SIZE", "64KiB", "default window of s3_get_object in body characters: text bytes, or base64 characters (48KiB of binary)" },
+	{ "MCP_S3_MAX_MESSAGE_SIZE", "8MiB", "longest line written on stdout; s3_get_object windows are cut to fit (at least 512KiB)" },
 	{ "MCP_S3_TEXT_FORMAT", "compact", "text blocks of results: compact (for models) or json" },
 	{ "MCP_S3_EXT_READONLY", "true", "read-only: write tools hidden, presigned PUT refused" },
 	{ "MCP_S3_EXT_SIZELIMIT", "true", "false lifts both size limits (1GiB per call remains)" },
@@ -943,6 +944,7 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
     size_t errlen)
 {
 	const char *v;
+	uint64_t msg;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -985,6 +987,22 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 			goto fail;
 		}
 	}
+	if ((rc = load_size(fn, arg, "MCP_S3_MAX_MESSAGE_SIZE", 8 * MIB,
+	    &msg, err, errlen)) != 0)
+		goto fail;
+	if (msg < MCP_MIN_MESSAGE_BYTES || msg > CONFIG_HARD_MAX_BYTES) {
+		seterr(err, errlen, "MCP_S3_MAX_MESSAGE_SIZE: %llu bytes is %s "
+		    "%u bytes (%s); the largest answer that cannot be cut "
+		    "(one character of an object with the longest key and "
+		    "metadata) needs that much", (unsigned long long)msg,
+		    msg < MCP_MIN_MESSAGE_BYTES ? "below the minimum of" :
+		    "above the maximum of", msg < MCP_MIN_MESSAGE_BYTES ?
+		    MCP_MIN_MESSAGE_BYTES : (unsigned)CONFIG_HARD_MAX_BYTES,
+		    msg < MCP_MIN_MESSAGE_BYTES ? "512KiB" : "1GiB");
+		rc = CONFIG_EINVAL;
+		goto fail;
+	}
+	cfg->max_message = (size_t)msg;
 	/* One answer or one upload is held in memory. */
 	if (cfg->max_get_size > CONFIG_HARD_MAX_BYTES ||
 	    cfg->max_put_size > CONFIG_HARD_MAX_BYTES) {

@@ -27,7 +27,51 @@ void
 jsonrpc_reader_free(struct jsonrpc_reader *r)
 {
 	free(r->p);
+	free(r->kept);
 	memset(r, 0, sizeof(*r));
+}
+
+/* see jsonrpc.h */
+void
+jsonrpc_hold(struct jsonrpc_reader *r)
+{
+	r->holding = 1;
+}
+
+/* see jsonrpc.h */
+void
+jsonrpc_release(struct jsonrpc_reader *r)
+{
+	r->holding = 0;
+	free(r->kept);
+	r->kept = NULL;
+}
+
+/*
+ * While a line is held, the bytes before start cannot move: the unconsumed
+ * bytes go to a buffer of their own (with room for a read) and the old one
+ * is kept until the release.  Once p has moved on, it holds nothing held.
+ */
+static int
+move_on(struct jsonrpc_reader *r)
+{
+	size_t tail = r->len - r->start, cap = tail + READ_PIECE;
+	char *np;
+
+	if (r->kept != NULL)
+		return 1;	/* p no longer holds the held line */
+	if (r->cap - r->len >= READ_PIECE)
+		return 0;	/* room after the line: nothing moves */
+	if ((np = malloc(cap)) == NULL)
+		return JSONRPC_ENOMEM;
+	memcpy(np, r->p + r->start, tail);
+	r->kept = r->p;
+	r->p = np;
+	r->cap = cap;
+	r->len = tail;
+	r->scanned -= r->start;
+	r->start = 0;
+	return 0;
 }
 
 /* Moves the unconsumed bytes to the front and makes room for one read. */
@@ -36,7 +80,10 @@ make_room(struct jsonrpc_reader *r)
 {
 	size_t need;
 	char *np;
+	int rc;
 
+	if (r->holding && (rc = move_on(r)) <= 0)
+		return rc;
 	if (r->start > 0) {
 		memmove(r->p, r->p + r->start, r->len - r->start);
 		r->len -= r->start;
@@ -184,6 +231,7 @@ jsonrpc_writer_init(struct jsonrpc_writer *w, int fd)
 {
 	w->fd = fd;
 	w->err = 0;
+	w->sent = 0;
 	buf_init(&w->out, 0);
 }
 
@@ -209,6 +257,7 @@ write_all(struct jsonrpc_writer *w)
 		else
 			off += (size_t)n;
 	}
+	w->sent += w->out.n;
 	buf_reset(&w->out);
 	return w->err ? JSONRPC_EIO : 0;
 }
@@ -226,7 +275,18 @@ jsonrpc_writer_drain(struct jsonrpc_writer *w)
 int
 jsonrpc_writer_end(struct jsonrpc_writer *w)
 {
+	int rc;
+
 	if (buf_addc(&w->out, '\n') != 0)
 		w->err = 1;
-	return write_all(w);
+	rc = write_all(w);
+	w->sent = 0;
+	return rc;
+}
+
+/* see jsonrpc.h */
+size_t
+jsonrpc_writer_line(const struct jsonrpc_writer *w)
+{
+	return w->sent + w->out.n;
 }

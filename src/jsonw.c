@@ -491,6 +491,63 @@ jsonw_string_end(struct jsonw *w)
 }
 
 /* see jsonw.h */
+size_t
+jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, total = 0, cl, el, lead;
+	uint64_t x;
+
+	while (i < n) {
+		/*
+		 * Eight plain bytes (none escaped, no U+2028/9 lead) take eight
+		 * bytes: counted at once.  This may stop inside a character,
+		 * whose bytes are then counted one by one below (the same
+		 * size); a cut there is moved back to the character's start.
+		 */
+		while (n - i >= 8 && room - total >= 8) {
+			memcpy(&x, u + i, 8);
+			if (special8(x) != 0)
+				break;
+			i += 8;
+			total += 8;
+		}
+		if (i == n)
+			break;
+		/* One character: its bytes and its escaped size. */
+		cl = 1;
+		el = 1;
+		if (u[i] == '"' || u[i] == '\\' || u[i] == '\b' ||
+		    u[i] == '\f' || u[i] == '\n' || u[i] == '\r' || u[i] == '\t')
+			el = 2;
+		else if (u[i] < 0x20)
+			el = 6;
+		else if (u[i] >= 0xc0) {
+			while (i + cl < n && cl < 4 && (u[i + cl] & 0xc0) == 0x80)
+				cl++;
+			el = cl;
+			if (cl == 3 && u[i] == 0xe2 && u[i + 1] == 0x80 &&
+			    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9))
+				el = 6;
+		}
+		if (el > room - total)
+			break;
+		total += el;
+		i += cl;
+	}
+	if (i < n && (u[i] & 0xc0) == 0x80) {
+		/* Cut inside a character whose bytes counted one each. */
+		for (lead = i; lead > 0 && (u[lead] & 0xc0) == 0x80; lead--)
+			;
+		total -= i - lead;
+		i = lead;
+	}
+	if (used != NULL)
+		*used = total;
+	return i;
+}
+
+/* see jsonw.h */
 void
 jsonw_rebase(struct jsonw *w)
 {

@@ -24,6 +24,11 @@
 
 /* Only 2025-03-26 has JSON-RPC batches. */
 #define BATCH_VERSION	"2025-03-26"
+/* What follows a tool's result in its line: '}' closing the response, '\n'. */
+#define RESPONSE_TAIL	2
+/* In a batch, a tool call starts a new line when less than this part of the
+ * budget (1/N) is left in the open one. */
+#define BATCH_FRESH_PART	2
 /* Tokens of a cancellation notice scanned while a call runs. */
 #define SCAN_TOKENS	64
 
@@ -48,7 +53,6 @@ static volatile sig_atomic_t stopping;
 #define MCP_FIRST_TOKENS	512
 /* Room kept between messages; more was grown for one and is given back. */
 #define MCP_KEEP_TOKENS		2048
-#define MCP_KEEP_HELD		(1024u * 1024)
 
 struct mcp {
 	const struct config	*cfg;
@@ -61,7 +65,6 @@ struct mcp {
 	const char		*version;	/* negotiated */
 	struct buf		 call_id;	/* raw id of the call in flight */
 	struct slice		 resp_id;	/* raw id being answered */
-	struct buf		 held;		/* a line that outlives reads */
 	int			 cancelled;
 	int			 in_batch;
 	int			 batch_first;
@@ -258,7 +261,7 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	struct jsonw w;
 	struct slice name;
 	char msg[256];
-	size_t mark;
+	size_t mark, used, room;
 	int nt, args, rc;
 
 	nt = params >= 0 ? json_find(j, params, "name") : JSON_ENOTFOUND;
@@ -289,7 +292,10 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	mark = m->wr.out.n;
 	begin_response(m, &w, id);
 	jsonw_key(&w, "result");
-	rc = tools_call(&m->tools, e, j, args, id, &w, &m->wr);
+	/* What the result may take: the rest of the line but its end. */
+	used = jsonrpc_writer_line(&m->wr) + RESPONSE_TAIL + (m->in_batch ? 1 : 0);
+	room = used < m->cfg->max_message ? m->cfg->max_message - used : 0;
+	rc = tools_call(&m->tools, e, j, args, id, room, &w, &m->wr);
 	buf_reset(&m->call_id);
 	if (rc == TOOLS_ECANCELED) {
 		/* A cancelled request gets no response at all. */
@@ -352,6 +358,14 @@ handle(struct mcp *m, const struct json *j, int t)
 		else
 			return send_error(m, id, JSONRPC_INVALID_REQUEST,
 			    "Invalid Request: id must be a string or a number");
+		/* Echoed in the answer, which must fit the message budget. */
+		if (id.n > JSONRPC_MAX_ID_BYTES) {
+			id.p = NULL;
+			id.n = 0;
+			return send_error(m, id, JSONRPC_INVALID_REQUEST,
+			    "Invalid Request: the id is longer than 131072 "
+			    "bytes");
+		}
 	}
 	mt = json_find(j, t, "method");
 	if (mt < 0 && idt >= 0 && (json_find(j, t, "result") >= 0 ||
@@ -422,21 +436,56 @@ has_call(const struct json *j)
 }
 
 /*
- * After a long message: gives back the copy of its line and its tokens, so
- * that a server that once took a 16 MiB call does not keep that memory.
+ * After a long message: gives back its tokens, so that a server that once
+ * took a 16 MiB call does not keep that memory (the reader gives back its
+ * buffer itself).
  */
 static void
 trim(struct mcp *m)
 {
 	struct json_tok *t;
 
-	if (m->held.cap > MCP_KEEP_HELD)
-		buf_free(&m->held);
 	if (m->ntok > MCP_KEEP_TOKENS &&
 	    (t = realloc(m->tok, MCP_FIRST_TOKENS * sizeof(*t))) != NULL) {
 		m->tok = t;
 		m->ntok = MCP_FIRST_TOKENS;
 	}
+}
+
+/*
+ * A batch's answer is one JSON array a line, and a line must fit the
+ * message budget: when the answers do not, the array is ended and the rest
+ * go in the next line's array (each answer is matched by its id).
+ */
+static int
+batch_new_line(struct mcp *m)
+{
+	buf_addc(&m->wr.out, ']');
+	m->batch_first = 1;
+	return jsonrpc_writer_end(&m->wr);
+}
+
+/* Moves the answer that starts at out[mark] (",{...}") to a new line. */
+static int
+batch_move(struct mcp *m, size_t mark)
+{
+	struct buf tail;
+	int rc;
+
+	buf_init(&tail, 0);
+	if (buf_add(&tail, m->wr.out.p + mark + 1, m->wr.out.n - mark - 1) != 0) {
+		buf_free(&tail);
+		return JSONRPC_EIO;
+	}
+	m->wr.out.n = mark;
+	if ((rc = batch_new_line(m)) == 0) {
+		buf_addc(&m->wr.out, '[');
+		if (buf_add(&m->wr.out, tail.p, tail.n) != 0)
+			rc = JSONRPC_EIO;
+		m->batch_first = 0;
+	}
+	buf_free(&tail);
+	return rc;
 }
 
 static int
@@ -445,7 +494,8 @@ handle_line(struct mcp *m, const char *p, size_t n)
 	struct slice none = { NULL, 0 };
 	struct json j;
 	char msg[160];
-	int rc, t, any;
+	size_t mark, sent;
+	int rc, t, any, first;
 
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
 	    p[n - 1] == '\r'))
@@ -473,17 +523,13 @@ handle_line(struct mcp *m, const char *p, size_t n)
 		return send_error(m, none, JSONRPC_PARSE_ERROR, msg);
 	}
 	/*
-	 * While a tool call waits on the network, stdin is read into the
-	 * reader's buffer, which may move: a line that holds a call is
-	 * served from a copy, so its tokens and id stay valid.
+	 * While a tool call waits on the network, stdin is read on: the
+	 * reader keeps a line that holds a call where it is (no copy, even
+	 * of a 100 MB put), so its tokens and id stay valid; mcp_serve
+	 * releases it once the line is answered.
 	 */
-	if (has_call(&j)) {
-		buf_reset(&m->held);
-		if (buf_add(&m->held, p, n) != 0)
-			return send_error(m, none, JSONRPC_INTERNAL_ERROR,
-			    "Internal error: out of memory");
-		json_rebase(&j, m->held.p);
-	}
+	if (has_call(&j))
+		jsonrpc_hold(&m->rd);
 	if (json_type(&j, 0) != JSON_ARRAY)
 		return handle(m, &j, 0);
 
@@ -497,8 +543,23 @@ handle_line(struct mcp *m, const char *p, size_t n)
 	m->in_batch = 1;
 	m->batch_first = 1;
 	rc = 0;
-	for (t = json_child(&j, 0); t >= 0 && rc == 0; t = json_next(&j, t))
+	for (t = json_child(&j, 0); t >= 0 && rc == 0; t = json_next(&j, t)) {
+		/* A tool's result is written out as it grows: give it room. */
+		if (!m->batch_first && is_call(&j, t) &&
+		    jsonrpc_writer_line(&m->wr) + 1 + RESPONSE_TAIL >
+		    m->cfg->max_message - m->cfg->max_message / BATCH_FRESH_PART &&
+		    (rc = batch_new_line(m)) != 0)
+			break;
+		first = m->batch_first;
+		mark = m->wr.out.n;
+		sent = m->wr.sent;
 		rc = handle(m, &j, t);
+		/* An answer still whole in the buffer that passes the budget
+		 * moves to a line of its own. */
+		if (rc == 0 && !first && m->wr.sent == sent &&
+		    jsonrpc_writer_line(&m->wr) + 1 + 1 > m->cfg->max_message)
+			rc = batch_move(m, mark);
+	}
 	any = !m->batch_first;
 	m->in_batch = 0;
 	if (any) {
@@ -608,7 +669,6 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	    cfg->line_limit : MAX_LINE_BYTES);
 	jsonrpc_writer_init(&m.wr, out);
 	buf_init(&m.call_id, 256);
-	buf_init(&m.held, 0);
 	/* Most messages need a few dozen tokens; handle_line grows it. */
 	m.ntok = MCP_FIRST_TOKENS;
 	m.tok = calloc(m.ntok, sizeof(*m.tok));
@@ -653,6 +713,7 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 			break;
 		} else {
 			rc = handle_line(&m, line.p, line.n);
+			jsonrpc_release(&m.rd);
 			trim(&m);
 		}
 		if (rc != 0) {
@@ -664,7 +725,6 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	tools_free(&m.tools);
 	free(m.tok);
 	buf_free(&m.call_id);
-	buf_free(&m.held);
 	jsonrpc_writer_free(&m.wr);
 	jsonrpc_reader_free(&m.rd);
 	return ret;

@@ -108,6 +108,13 @@ struct args {
 	unsigned	 have;
 	struct buf	 str[A_COUNT];
 	int64_t		 num[A_COUNT];
+	/*
+	 * content without escapes: its bytes in the call's line, not copied
+	 * (the line is the reader's, held for the call, and writable; a put
+	 * decodes its base64 there in place).
+	 */
+	char		*content;
+	size_t		 ncontent;
 	/* metadata: "name\0value\0" pairs in str[A_METADATA], as slices */
 	struct slice	 meta[2 * S3_MAX_META_ENTRIES];
 	size_t		 nmeta;
@@ -122,6 +129,7 @@ struct call {
 	struct args			 a;
 	struct jsonw			*w;
 	struct jsonrpc_writer		*out;
+	size_t				 room;	/* bytes the result may take */
 	struct buf			 sc;	/* structuredContent */
 	struct buf			 text;	/* compact text */
 	int				 canceled;
@@ -137,6 +145,7 @@ struct call {
 	int				 invalid;	/* bad arguments */
 	int				 filter;	/* listing: rules hide keys */
 	int				 unwritable;	/* the writer failed */
+	size_t				 entries;	/* listing: of the page */
 };
 
 static struct slice
@@ -144,11 +153,21 @@ arg(const struct call *c, enum argid id)
 {
 	struct slice s = { "", 0 };
 
-	if (c->a.have & BIT(id)) {
+	if (id == A_CONTENT && c->a.content != NULL) {
+		s.p = c->a.content;
+		s.n = c->a.ncontent;
+	} else if (c->a.have & BIT(id)) {
 		s.p = c->a.str[id].p;
 		s.n = c->a.str[id].n;
 	}
 	return s;
+}
+
+/* The content's bytes, to be overwritten in place (see struct args). */
+static char *
+content_bytes(struct call *c)
+{
+	return c->a.content != NULL ? c->a.content : c->a.str[A_CONTENT].p;
 }
 
 /* Replaces every byte that does not start a valid character with '?'. */
@@ -482,6 +501,19 @@ parse_args(struct call *c, const struct json *j, int obj)
 				    "string", d->name);
 				return -1;
 			}
+			raw = json_raw(j, v);
+			if (i == A_CONTENT && raw.n >= 2 &&
+			    memchr(raw.p, '\\', raw.n) == NULL) {
+				/*
+				 * Nothing to unescape: the bytes in the line are
+				 * the content (and valid UTF-8 with no NUL, as
+				 * the strict parser checked).
+				 */
+				c->a.content = (char *)(uintptr_t)(raw.p + 1);
+				c->a.ncontent = raw.n - 2;
+				c->a.have |= BIT(i);
+				continue;
+			}
 			rc = json_decode(j, v, &c->a.str[i]);
 			if (rc != 0 || c->a.str[i].n < (size_t)d->min ||
 			    c->a.str[i].n > (size_t)d->max) {
@@ -765,11 +797,41 @@ end_result(struct call *c)
 	jsonw_end_object(c->w);
 }
 
+/*
+ * Writes a result built in c->sc and c->text.  Nothing of it is written
+ * out before it ends, so one that passes the room left in the message is
+ * taken back and refused instead: never written, never cut.
+ */
 static void
 write_result(struct call *c)
 {
+	struct jsonw saved = *c->w;
+	size_t mark = c->out->out.n, sent = c->out->sent, size, fit;
+	uint64_t asked;
+
 	begin_result(c);
 	end_result(c);
+	size = c->out->out.n - mark;
+	/* (Nothing here writes out; were it so, what went is not taken back.) */
+	if (c->out->sent != sent || size <= c->room)
+		return;
+	c->out->out.n = mark;
+	*c->w = saved;
+	if (c->e->id == TOOL_LIST_OBJECTS) {
+		/* Entries scale the answer; a tenth is kept for the rest. */
+		asked = c->entries;
+		fit = (size_t)(asked * (c->room - c->room / 10) / size);
+		write_error(c, "SizeLimit", "this page of the listing would "
+		    "take %zu bytes, more than the %zu bytes left of the "
+		    "message budget (MCP_S3_MAX_MESSAGE_SIZE=%zu). Ask for "
+		    "fewer keys: max_keys %zu fits.", size, c->room,
+		    c->t->cfg->max_message, fit > 0 ? fit : 1);
+	} else
+		write_error(c, "SizeLimit", "the answer would take %zu bytes, "
+		    "more than the %zu bytes left of the message budget "
+		    "(MCP_S3_MAX_MESSAGE_SIZE=%zu); raise it, or call the "
+		    "tool alone rather than in a batch.", size, c->room,
+		    c->t->cfg->max_message);
 }
 
 /* Writes n bytes of p as a JSON string, in pieces, draining as it goes. */
@@ -1072,6 +1134,7 @@ tool_list_objects(struct call *c)
 	else
 		buf_adds(&c->text, "End of listing.\n");
 	jsonw_end_object(&sw);
+	c->entries = l.nitems + l.nprefixes;
 	write_result(c);
 	s3_listing_free(&l);
 }
@@ -1241,16 +1304,207 @@ text_by_type(const char *ctype)
 	return 0;
 }
 
+/* The object named in structuredContent and in the summary line. */
+static void
+text_object(struct buf *t, struct slice b, struct slice k)
+{
+	buf_adds(t, "s3://");
+	buf_add(t, b.p, b.n);
+	buf_addc(t, '/');
+	text_safe(t, k.p, k.n);
+}
+
+/* One window of s3_get_object, as it is described and written. */
+struct window {
+	struct slice		 b, k;
+	const struct s3_meta	*m;
+	const char		*body;
+	uint64_t		 offset;
+	size_t			 len;		/* bytes of body returned */
+	enum kind		 kind;
+	const char		*img;		/* K_IMAGE: its MIME type */
+	const struct buf	*uri;		/* s3://bucket/key, encoded */
+	int			 shortened;	/* cut to fit the budget */
+};
+
+/* Builds structuredContent and the summary line of window x. */
+static void
+window_describe(struct call *c, const struct window *x)
+{
+	const struct s3_meta *m = x->m;
+	struct jsonw sw;
+	uint64_t next = x->offset + x->len;
+	int truncated = next < m->size;
+
+	buf_reset(&c->sc);
+	buf_reset(&c->text);
+	sc_begin(c, &sw);
+	jsonw_kstring(&sw, "bucket", x->b.p, x->b.n);
+	jsonw_kstring(&sw, "key", x->k.p, x->k.n);
+	jsonw_kuint(&sw, "size", m->size);
+	meta_fields(&sw, m);
+	jsonw_kuint(&sw, "offset", x->offset);
+	jsonw_kuint(&sw, "length", x->len);
+	jsonw_kbool(&sw, "truncated", truncated);
+	if (truncated)
+		jsonw_kuint(&sw, "next_offset", next);
+	jsonw_kbool(&sw, "is_base64", x->kind != K_TEXT);
+	jsonw_end_object(&sw);
+
+	text_object(&c->text, x->b, x->k);
+	buf_adds(&c->text, " (");
+	if (m->content_type[0])
+		text_val(&c->text, m->content_type);
+	else
+		buf_adds(&c->text, "no content type");
+	buf_addf(&c->text, ", %llu bytes", (unsigned long long)m->size);
+	if (x->kind == K_IMAGE)
+		buf_adds(&c->text, "): the whole image follows.");
+	else if (x->len == m->size)
+		buf_addf(&c->text, "): all of it follows%s.", x->kind == K_TEXT ?
+		    " as text" : ", base64-encoded");
+	else
+		buf_addf(&c->text, "): bytes %llu to %llu follow%s.",
+		    (unsigned long long)x->offset,
+		    (unsigned long long)(x->len ? next - 1 : x->offset),
+		    x->kind == K_TEXT ? " as text" : ", base64-encoded");
+	if (x->shortened)
+		buf_addf(&c->text, " The window was shortened to fit the "
+		    "message budget of %zu bytes (MCP_S3_MAX_MESSAGE_SIZE).",
+		    c->t->cfg->max_message);
+	if (truncated)
+		buf_addf(&c->text, " More follows: call again with offset "
+		    "%llu.", (unsigned long long)next);
+}
+
+/*
+ * Writes the result of window x; with dry set, its body is left out
+ * (the content block is still written), so that the rest can be measured.
+ */
+static void
+window_write(struct call *c, const struct window *x, int dry)
+{
+	size_t n = dry ? 0 : x->len;
+
+	begin_result(c);
+	if (x->len > 0 || x->kind == K_IMAGE) {
+		jsonw_begin_object(c->w);
+		if (x->kind == K_TEXT) {
+			jsonw_kstr(c->w, "type", "text");
+			jsonw_key(c->w, "text");
+			write_long_string(c, x->body, n, 0);
+		} else if (x->kind == K_IMAGE) {
+			jsonw_kstr(c->w, "type", "image");
+			jsonw_key(c->w, "data");
+			write_long_string(c, x->body, n, 1);
+			jsonw_kstr(c->w, "mimeType", x->img);
+		} else {
+			jsonw_kstr(c->w, "type", "resource");
+			jsonw_key(c->w, "resource");
+			jsonw_begin_object(c->w);
+			jsonw_kstring(c->w, "uri", x->uri->p, x->uri->n);
+			jsonw_kstr(c->w, "mimeType", x->m->content_type[0] ?
+			    x->m->content_type : "application/octet-stream");
+			jsonw_key(c->w, "blob");
+			write_long_string(c, x->body, n, 1);
+			jsonw_end_object(c->w);
+		}
+		jsonw_end_object(c->w);
+	}
+	end_result(c);
+}
+
+/*
+ * Measures the answer of window x without its body: written, then taken
+ * back (nothing is written out while the body is absent).
+ */
+static size_t
+window_overhead(struct call *c, const struct window *x)
+{
+	struct jsonw saved = *c->w;
+	size_t mark = c->out->out.n, over;
+
+	window_describe(c, x);
+	window_write(c, x, 1);
+	over = c->out->out.n - mark;
+	c->out->out.n = mark;
+	*c->w = saved;
+	return over;
+}
+
+/*
+ * Cuts window x until its answer fits the room left in the message:
+ * binary to what base64 allows, text by its escaped length on a
+ * character.  The first measure is taken as if shortened (the longest
+ * summary), so that one pass over the text usually settles it; every
+ * answer is measured again before it is accepted.  An image is whole or
+ * refused.  Returns 0, or -1 with the refusal written.
+ */
+static int
+window_fit(struct call *c, struct window *x)
+{
+	size_t over, body, cut, left;
+
+	x->shortened = x->kind != K_IMAGE;
+	for (;;) {
+		over = window_overhead(c, x);
+		left = over < c->room ? c->room - over : 0;
+		if (x->kind == K_TEXT)
+			cut = jsonw_escaped_fit(x->body, x->len, left, &body);
+		else {
+			body = (x->len + 2) / 3 * 4;
+			cut = body <= left ? x->len : left / 4 * 3;
+		}
+		if (cut == x->len) {
+			if (!x->shortened)
+				return 0;
+			/* It all fits: measured again without the note. */
+			x->shortened = 0;
+			if (window_overhead(c, x) + body <= c->room)
+				return 0;
+			x->shortened = 1;
+			cut = x->len - (x->kind == K_TEXT ? 0 : 1);
+			if (x->kind == K_TEXT)
+				cut = utf8_boundary(x->body, x->len - 1);
+		}
+		if (x->kind == K_IMAGE) {
+			write_error(c, "SizeLimit", "the image has %llu bytes, "
+			    "%zu bytes as base64: more than fits in one answer "
+			    "under the message budget of %zu bytes "
+			    "(MCP_S3_MAX_MESSAGE_SIZE), and an image is "
+			    "returned whole or not at all. Fetch it outside the "
+			    "conversation with a presigned URL (s3_presign_url), "
+			    "or raise MCP_S3_MAX_MESSAGE_SIZE.",
+			    (unsigned long long)x->m->size, body,
+			    c->t->cfg->max_message);
+			return -1;
+		}
+		if (cut == 0) {
+			write_error(c, "SizeLimit", "not one character of the "
+			    "object fits in the %zu bytes left of the message "
+			    "budget of %zu bytes (MCP_S3_MAX_MESSAGE_SIZE); "
+			    "call it alone, not in a batch, or raise the budget.",
+			    c->room, c->t->cfg->max_message);
+			return -1;
+		}
+		x->len = cut;
+		/* The digits of length and next_offset only shrink: check. */
+		if (window_overhead(c, x) + (x->kind == K_TEXT ? body :
+		    (x->len + 2) / 3 * 4) <= c->room)
+			return 0;
+	}
+}
+
 static void
 tool_get_object(struct call *c)
 {
 	const char *img;
 	struct s3_meta m, m2;
 	struct s3_error err;
-	struct jsonw sw;
+	struct window x;
 	struct buf body, uri;
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
-	uint64_t offset, length, max = c->t->cfg->max_get_size, len, next;
+	uint64_t offset, length, max = c->t->cfg->max_get_size, len;
 	enum kind kind;
 	char sizes[64];
 	int rc, truncated, bytype;
@@ -1286,6 +1540,12 @@ tool_get_object(struct call *c)
 		goto out;
 	}
 
+	/*
+	 * Every byte of the body takes a byte of the answer at least: no
+	 * more than the room left in the message is worth fetching.
+	 */
+	if (length > c->room)
+		length = c->room > 0 ? c->room : 1;
 	if ((rc = s3_get_object(c->client, b, k, offset, length, &body, &m,
 	    &err)) != 0) {
 		if (rc == S3_ERANGE)
@@ -1337,92 +1597,35 @@ tool_get_object(struct call *c)
 		else
 			len = body.n;
 	}
-	truncated = offset + len < m.size;
-	next = offset + len;
-	c->bytes = len;
+	/* A default binary window is READ_SIZE characters of base64. */
+	if (kind == K_BINARY && !(c->a.have & BIT(A_LENGTH)) &&
+	    len > c->t->cfg->read_size / 4 * 3)
+		len = c->t->cfg->read_size < 4 ? 1 :
+		    c->t->cfg->read_size / 4 * 3;
+
+	memset(&x, 0, sizeof(x));
+	x.b = b;
+	x.k = k;
+	x.m = &m;
+	x.body = body.p;
+	x.len = len;
+	x.offset = offset;
+	x.kind = kind;
+	x.img = img;
+	buf_adds(&uri, "s3://");
+	url_encode(&uri, b.p, b.n);
+	buf_addc(&uri, '/');
+	url_encode_path(&uri, k.p, k.n);
+	x.uri = &uri;
+	if (window_fit(c, &x) != 0)
+		goto out;
+	c->bytes = x.len;
 	c->has_bytes = 1;
-
-	sc_begin(c, &sw);
-	jsonw_kstring(&sw, "bucket", b.p, b.n);
-	jsonw_kstring(&sw, "key", k.p, k.n);
-	jsonw_kuint(&sw, "size", m.size);
-	meta_fields(&sw, &m);
-	jsonw_kuint(&sw, "offset", offset);
-	jsonw_kuint(&sw, "length", len);
-	jsonw_kbool(&sw, "truncated", truncated);
-	if (truncated)
-		jsonw_kuint(&sw, "next_offset", next);
-	jsonw_kbool(&sw, "is_base64", kind != K_TEXT);
-	jsonw_end_object(&sw);
-
-	buf_adds(&c->text, "s3://");
-	buf_add(&c->text, b.p, b.n);
-	buf_addc(&c->text, '/');
-	text_safe(&c->text, k.p, k.n);
-	buf_adds(&c->text, " (");
-	if (m.content_type[0])
-		text_val(&c->text, m.content_type);
-	else
-		buf_adds(&c->text, "no content type");
-	buf_addf(&c->text, ", %llu bytes", (unsigned long long)m.size);
-	if (kind == K_IMAGE)
-		buf_adds(&c->text, "): the whole image follows.");
-	else if (len == m.size)
-		buf_addf(&c->text, "): all of it follows%s.", kind == K_TEXT ?
-		    " as text" : ", base64-encoded");
-	else
-		buf_addf(&c->text, "): bytes %llu to %llu follow%s.",
-		    (unsigned long long)offset,
-		    (unsigned long long)(len ? next - 1 : offset),
-		    kind == K_TEXT ? " as text" : ", base64-encoded");
-	if (truncated)
-		buf_addf(&c->text, " More follows: call again with offset "
-		    "%llu.", (unsigned long long)next);
-
-	begin_result(c);
-	if (len > 0 || kind == K_IMAGE) {
-		jsonw_begin_object(c->w);
-		if (kind == K_TEXT) {
-			jsonw_kstr(c->w, "type", "text");
-			jsonw_key(c->w, "text");
-			write_long_string(c, body.p, len, 0);
-		} else if (kind == K_IMAGE) {
-			jsonw_kstr(c->w, "type", "image");
-			jsonw_key(c->w, "data");
-			write_long_string(c, body.p, len, 1);
-			jsonw_kstr(c->w, "mimeType", img);
-		} else {
-			jsonw_kstr(c->w, "type", "resource");
-			jsonw_key(c->w, "resource");
-			jsonw_begin_object(c->w);
-			buf_adds(&uri, "s3://");
-			url_encode(&uri, b.p, b.n);
-			buf_addc(&uri, '/');
-			url_encode_path(&uri, k.p, k.n);
-			jsonw_kstring(c->w, "uri", uri.p, uri.n);
-			jsonw_kstr(c->w, "mimeType", m.content_type[0] ?
-			    m.content_type : "application/octet-stream");
-			jsonw_key(c->w, "blob");
-			write_long_string(c, body.p, len, 1);
-			jsonw_end_object(c->w);
-		}
-		jsonw_end_object(c->w);
-	}
-	end_result(c);
+	window_write(c, &x, 0);
 out:
 	buf_free(&uri);
 	buf_free(&body);
 	s3_meta_free(&m);
-}
-
-/* The object named in structuredContent and in the summary line. */
-static void
-text_object(struct buf *t, struct slice b, struct slice k)
-{
-	buf_adds(t, "s3://");
-	buf_add(t, b.p, b.n);
-	buf_addc(t, '/');
-	text_safe(t, k.p, k.n);
 }
 
 static void
@@ -1432,33 +1635,28 @@ tool_put_object(struct call *c)
 	struct s3_written wr;
 	struct s3_error err;
 	struct jsonw sw;
-	struct buf bin, clean;
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
 	struct slice content = arg(c, A_CONTENT);
 	const char *body;
-	size_t len, i;
+	size_t len;
 	int b64 = (c->a.have & BIT(A_IS_BASE64)) && c->a.num[A_IS_BASE64];
 	int rc;
 
-	buf_init(&bin, 0);
-	buf_init(&clean, 0);
 	c->content_bytes = content.n;
 	c->has_content = 1;
 	body = content.p;
 	len = content.n;
-	if (b64) {
-		/* Line breaks and blanks are common in generated base64. */
-		for (i = 0; i < content.n; i++)
-			if (!isspace((unsigned char)content.p[i]))
-				buf_addc(&clean, content.p[i]);
-		if (clean.n > 0 && base64_decode(&bin, clean.p, clean.n) != 0) {
-			write_error(c, "InvalidArgument", "content is not valid "
-			    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
-			    "padding)");
-			goto out;
-		}
-		body = bin.p ? bin.p : "";
-		len = bin.n;
+	/*
+	 * Decoded where it lies (in the call's line, or in its unescaped
+	 * copy), so a large put holds the line and nothing else: no copy
+	 * without the white space, no buffer of decoded bytes.
+	 */
+	if (b64 && content.n > 0 &&
+	    base64_decode_inplace(content_bytes(c), content.n, &len) != 0) {
+		write_error(c, "InvalidArgument", "content is not valid "
+		    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
+		    "padding)");
+		return;
 	}
 	if (len > c->t->cfg->max_put_size) {
 		write_error(c, "SizeLimit", "the content has %zu bytes, over "
@@ -1466,7 +1664,7 @@ tool_put_object(struct call *c)
 		    "(MCP_S3_MAX_PUT_SIZE); nothing was sent. Upload it with a "
 		    "presigned PUT URL instead.", len,
 		    (unsigned long long)c->t->cfg->max_put_size);
-		goto out;
+		return;
 	}
 	memset(&o, 0, sizeof(o));
 	o.content_type = arg(c, A_CONTENT_TYPE);
@@ -1480,7 +1678,7 @@ tool_put_object(struct call *c)
 	rc = s3_put_object(c->client, b, k, body, len, &o, &wr, &err);
 	if (rc != 0) {
 		s3_fail(c, rc, &err);
-		goto out;
+		return;
 	}
 	c->bytes = len;
 	c->has_bytes = 1;
@@ -1504,9 +1702,6 @@ tool_put_object(struct call *c)
 	}
 	buf_addc(&c->text, '.');
 	write_result(c);
-out:
-	buf_free(&bin);
-	buf_free(&clean);
 }
 
 static void
@@ -1972,7 +2167,7 @@ tools_watch(struct tools *t, int fd, int (*on_input)(void *), void *arg)
 /* see tools.h */
 int
 tools_call(struct tools *t, const struct catalog_entry *e,
-    const struct json *j, int args, struct slice request_id,
+    const struct json *j, int args, struct slice request_id, size_t room,
     struct jsonw *w, struct jsonrpc_writer *out)
 {
 	struct call c;
@@ -1985,6 +2180,7 @@ tools_call(struct tools *t, const struct catalog_entry *e,
 	c.e = e;
 	c.w = w;
 	c.out = out;
+	c.room = room;
 	buf_init(&c.sc, 0);
 	buf_init(&c.text, 0);
 	c.conn = &t->cfg->conns[t->cfg->default_conn];

@@ -358,30 +358,30 @@ b64_value(int c)
  * group must be zero: otherwise two encodings would decode to the same
  * bytes, and a strict decoder accepts only the canonical one.
  */
-/* see util.h */
-int
-base64_decode(struct buf *b, const char *s, size_t n)
+/*
+ * Decodes n bytes of base64 at s into o, which may be s itself: a group's
+ * four characters are read before its three bytes are written, and those
+ * land before the next group.  Returns the bytes written, or -1.
+ */
+static long long
+b64_decode_to(char *o, const char *s, size_t n)
 {
-	size_t		 i, out, pad = 0;
+	size_t		 i, pad = 0;
 	unsigned long	 v;
-	int		 j, d, rc;
-	char		*o;
+	int		 j, d;
+	char		*o0 = o;
 
 	if (n % 4 != 0)
-		return UTIL_EINVAL;
+		return -1;
 	if (n > 0 && s[n - 1] == '=')
 		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
-	out = n / 4 * 3 - pad;
-	if ((rc = buf_reserve(b, out)) != 0)
-		return rc;
-	o = b->p + b->n;
 	for (i = 0; i < n; i += 4) {
 		v = 0;
 		for (j = 0; j < 4; j++) {
 			if (i + 4 == n && j >= 4 - (int)pad)
 				d = 0;
 			else if ((d = b64_value((unsigned char)s[i + j])) < 0)
-				goto bad;
+				return -1;
 			v = v << 6 | (unsigned long)d;
 		}
 		if (i + 4 < n || pad == 0) {
@@ -390,22 +390,68 @@ base64_decode(struct buf *b, const char *s, size_t n)
 			*o++ = (char)(v & 0xff);
 		} else if (pad == 1) {
 			if ((v & 0xff) != 0)
-				goto bad;
+				return -1;
 			*o++ = (char)(v >> 16);
 			*o++ = (char)(v >> 8 & 0xff);
 		} else {
 			if ((v & 0xffff) != 0)
-				goto bad;
+				return -1;
 			*o++ = (char)(v >> 16);
 		}
 	}
-	b->n += out;
-	b->p[b->n] = '\0';
-	return 0;
-bad:
+	return (long long)(o - o0);
+}
+
+/* see util.h */
+int
+base64_decode(struct buf *b, const char *s, size_t n)
+{
+	long long	 got;
+	size_t		 pad = 0;
+	int		 rc;
+
+	if (n % 4 != 0)
+		return UTIL_EINVAL;
+	if (n > 0 && s[n - 1] == '=')
+		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
+	/* Exactly the bytes it decodes to: a limit of N holds N. */
+	if ((rc = buf_reserve(b, n / 4 * 3 - pad)) != 0)
+		return rc;
+	got = b64_decode_to(b->p + b->n, s, n);
+	if (got >= 0)
+		b->n += (size_t)got;
 	/* The bytes written past n are not content; n itself is unchanged. */
 	b->p[b->n] = '\0';
-	return UTIL_EINVAL;
+	return got < 0 ? UTIL_EINVAL : 0;
+}
+
+static int
+b64_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' ||
+	    c == '\v';
+}
+
+/* see util.h */
+int
+base64_decode_inplace(char *p, size_t n, size_t *out)
+{
+	size_t		 i, k;
+	long long	 got;
+
+	/*
+	 * Blanks and line breaks are common in generated base64: squeezed
+	 * out in place from the first one on; without any, nothing moves.
+	 */
+	for (i = 0; i < n && !b64_space(p[i]); i++)
+		;
+	for (k = i; i < n; i++)
+		if (!b64_space(p[i]))
+			p[k++] = p[i];
+	if ((got = b64_decode_to(p, p, k)) < 0)
+		return UTIL_EINVAL;
+	*out = (size_t)got;
+	return 0;
 }
 
 /* see util.h */

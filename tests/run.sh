@@ -19,7 +19,8 @@
 #   6. on RGW           every tests/integration/test_*.py whose first 20 lines
 #                       hold the line "# needs: rgw" (test_read.py ...), and
 #                       tests/e2e/*.test.mjs (MCP TypeScript SDK); then the same
-#                       for each ARM target under qemu-user
+#                       for each ARM target under qemu-user, the targets
+#                       side by side (one background job each)
 #   7. empty root       tests/release/test_emptyroot.py: build/mcp-s3 alone in a
 #                       fresh root, chroot, uid 65534, an MCP session on RGW
 #   RGW is stopped by its PIDs here, also on failure or interrupt.
@@ -40,9 +41,9 @@
 # skips them (and step 4b); MCP_S3_TEST_REPRO=0 skips the reproducibility
 # build; MCP_S3_TEST_KERNEL=0 skips step 4b.
 # Under qemu only the suites named by MCP_S3_TEST_CROSS_SUITES run (default
-# below: protocol, hostile input, reads, TLS and the SDK), since qemu makes
-# every call slow and the rest is target-independent C; MCP_S3_TEST_MEMCHECK=0
-# skips step 8.
+# below: protocol, hostile input, reads, the message budget, TLS and the
+# SDK), since qemu makes every call slow and the rest is target-independent C;
+# MCP_S3_TEST_MEMCHECK=0 skips step 8.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -59,7 +60,7 @@ export RGW_SECRET_KEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 
 CROSS_TARGETS=${MCP_S3_TEST_CROSS-aarch64 armhf}
-CROSS_SUITES=" ${MCP_S3_TEST_CROSS_SUITES-test_protocol.py test_hostile.py test_read.py test_tls.py sdk.test.mjs} "
+CROSS_SUITES=" ${MCP_S3_TEST_CROSS_SUITES-test_protocol.py test_hostile.py test_read.py test_budget.py test_tls.py sdk.test.mjs} "
 in_cross() { [[ $CROSS_SUITES == *" $1 "* ]]; }
 
 TOTAL_P=0
@@ -67,6 +68,7 @@ TOTAL_F=0
 TABLE=()
 RGWJOB=""
 RGW_STARTED=0
+XJOBS=()
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 secs() { local d=$(( $(now_ms) - $1 )); echo "$((d / 1000)).$(( (d % 1000) / 100 ))s"; }
@@ -152,6 +154,7 @@ on_signal() {
 	trap '' INT TERM HUP
 	echo "run.sh: interrupted; stopping RGW" >&2
 	if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; fi
+	for pid in "${XJOBS[@]+"${XJOBS[@]}"}"; do kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
 	stop_rgw
 	add "interrupted" 0 1
 	printf '%s\n' "${TABLE[@]}"
@@ -278,6 +281,47 @@ rgw_suites() {	# rgw_suites PREFIX [cross] — with MCP_S3_BIN already set
 	done
 }
 
+# The ARM targets' suites on RGW run side by side, one background job per
+# target (qemu's calls mostly wait on each other and on RGW, so two targets
+# take little more than one): each job keeps its output, its table lines and
+# its totals in build/test-logs/cross-TARGET.*, added here when all are done.
+# The suites that run there do not write shared objects (sdk.test.mjs writes
+# into a bucket of its own), so the targets cannot disturb each other.
+cross_rgw_side_by_side() {
+	local x jobs=() names=() i line p f
+	for x in $CROSS_TARGETS; do
+		cross_ready "$x" || { add "$x on RGW (not built)" 0 1; continue; }
+		rm -f "$LOGS/cross-$x.table" "$LOGS/cross-$x.totals"
+		(
+			trap '[ -z "$CHILD" ] || kill -TERM "$CHILD" 2>/dev/null; exit 1' TERM INT HUP
+			TABLE=(); TOTAL_P=0; TOTAL_F=0
+			export MCP_S3_BIN=$ROOT/build/$x/mcp-s3.qemu
+			rgw_suites "$x/" cross
+			printf '%s\n' "${TABLE[@]+"${TABLE[@]}"}" >"$LOGS/cross-$x.table"
+			echo "$TOTAL_P $TOTAL_F" >"$LOGS/cross-$x.totals"
+		) >"$LOGS/cross-$x.out" 2>&1 &
+		jobs+=("$!"); names+=("$x")
+	done
+	XJOBS=("${jobs[@]+"${jobs[@]}"}")
+	for i in "${!jobs[@]}"; do
+		x=${names[$i]}
+		CHILD=${jobs[$i]}
+		wait "${jobs[$i]}"
+		CHILD=""
+		cat "$LOGS/cross-$x.out"
+		if [ -s "$LOGS/cross-$x.totals" ]; then
+			read -r p f <"$LOGS/cross-$x.totals"
+			TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f))
+			while IFS= read -r line; do
+				[ -z "$line" ] || TABLE+=("$line")
+			done <"$LOGS/cross-$x.table"
+		else
+			add "$x on RGW" 0 1 "its job ended without totals"
+		fi
+	done
+	XJOBS=()
+}
+
 # memcheck_logs NAME DIR — 1 passed when no file in DIR holds a report,
 # else 1 failed per such file (its first lines shown). valgrind writes one
 # log per process (empty when clean); the sanitizers write a file only for a
@@ -340,12 +384,7 @@ if [ -n "$EP" ]; then
 	export MCP_S3_TEST_ENDPOINT=$EP
 	F0=$TOTAL_F
 	rgw_suites ""
-	for x in $CROSS_TARGETS; do
-		cross_ready "$x" || { add "$x on RGW (not built)" 0 1; continue; }
-		export MCP_S3_BIN=$ROOT/build/$x/mcp-s3.qemu
-		rgw_suites "$x/" cross
-		unset MCP_S3_BIN
-	done
+	cross_rgw_side_by_side
 	run_suite test_emptyroot.py 300 python3 tests/release/test_emptyroot.py
 	memcheck
 	[ "$TOTAL_F" = "$F0" ] || rgw_tail

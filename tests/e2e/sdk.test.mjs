@@ -12,7 +12,7 @@ import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import Ajv from "ajv";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -299,6 +299,100 @@ test("read-only mode: a write tool gives ReadOnly through the SDK", async () => 
   assert.equal(ps.method, "GET");
 });
 
+// Large answers through the SDK's stdio reader, which refuses a message over
+// 10 MiB and then closes the transport: windows must fit the message budget.
+const BIG_MS = 240000; // one large call, also under qemu
+const bigCall = (name, args, c) => c.callTool({ name, arguments: args }, undefined, { timeout: BIG_MS });
+let bigBucket, bigDir;
+function bigSetup() {
+  if (bigBucket) return;
+  bigBucket = `mcp-sdk-big-${process.pid}-${Date.now() % 100000}`;
+  bigDir = mkdtempSync(path.join(os.tmpdir(), "sdk-big-"));
+  awscli(["s3", "mb", `s3://${bigBucket}`]);
+  const bin = Buffer.alloc(8 * 1024 * 1024);
+  let x = 12345;
+  for (let i = 0; i < bin.length; i++) { x = (x * 1103515245 + 12345) >>> 0; bin[i] = x >>> 24; }
+  writeFileSync(path.join(bigDir, "bin"), bin);
+  // 10,000,000 bytes of text: ASCII, quotes and control characters (escaped
+  // to 2 or 6 bytes) and multi-byte characters, so the escaped window is larger.
+  const unit = "line \"quoted\" \u0001 é € 😀 text\n";
+  let t = unit.repeat(Math.ceil(10000000 / Buffer.byteLength(unit)));
+  let tb = Buffer.from(t);
+  let cut = 10000000;
+  while ((tb[cut] & 0xc0) === 0x80) cut--;
+  tb = tb.subarray(0, cut);
+  writeFileSync(path.join(bigDir, "text"), tb);
+  awscli(["s3api", "put-object", "--bucket", bigBucket, "--key", "bin", "--body", path.join(bigDir, "bin"),
+    "--content-type", "application/octet-stream"]);
+  awscli(["s3api", "put-object", "--bucket", bigBucket, "--key", "text.txt", "--body", path.join(bigDir, "text"),
+    "--content-type", "text/plain; charset=utf-8"]);
+}
+
+// Follows next_offset from 0; returns [bytes, calls, windows shortened to the budget].
+async function readWhole(c, key, length) {
+  const parts = [];
+  let offset = 0, calls = 0, shortened = 0;
+  for (;;) {
+    const r = await bigCall("s3_get_object", { bucket: bigBucket, key, offset, length }, c);
+    const sc = checkSchema("s3_get_object", r);
+    calls++;
+    const body = r.content[1];
+    const part = sc.is_base64 ? Buffer.from(body.resource.blob, "base64") : Buffer.from(body.text);
+    assert.equal(part.length, sc.length, `window at ${offset}`);
+    parts.push(part);
+    if (r.content[0].text.includes("shortened to fit the message budget")) shortened++;
+    if (!sc.truncated) break;
+    assert.equal(sc.next_offset, offset + sc.length);
+    offset = sc.next_offset;
+    assert.ok(calls < 20, "too many calls");
+  }
+  return [Buffer.concat(parts), calls, shortened];
+}
+
+test("an 8 MiB binary object (length 8388608) read whole by next_offset; the session still answers", async () => {
+  bigSetup();
+  const c = await connect();
+  try {
+    const [got, calls, shortened] = await readWhole(c.client, "bin", 8388608);
+    assert.ok(got.equals(readFileSync(path.join(bigDir, "bin"))), "the bytes differ");
+    assert.ok(calls >= 2 && shortened >= 1, `${calls} calls, ${shortened} shortened`);
+    checkSchema("s3_list_buckets", await call("s3_list_buckets", {}, c.client));
+  } finally {
+    await c.client.close();
+  }
+});
+
+test("a 10 MB text window read whole by next_offset; the session still answers", async () => {
+  bigSetup();
+  const c = await connect();
+  try {
+    const [got, calls, shortened] = await readWhole(c.client, "text.txt", 10000000);
+    assert.ok(got.equals(readFileSync(path.join(bigDir, "text"))), "the text differs");
+    assert.ok(calls >= 2 && shortened >= 1, `${calls} calls, ${shortened} shortened`);
+    checkSchema("s3_list_buckets", await call("s3_list_buckets", {}, c.client));
+  } finally {
+    await c.client.close();
+  }
+});
+
+test("an 8 MiB binary put as base64, checked with awscli; the session still answers", async () => {
+  bigSetup();
+  const c = await connect({ MCP_S3_EXT_READONLY: "false" });
+  try {
+    const bin = readFileSync(path.join(bigDir, "bin"));
+    const put = checkSchema("s3_put_object", await bigCall("s3_put_object",
+      { bucket: bigBucket, key: "put.bin", content: bin.toString("base64"), is_base64: true,
+        content_type: "application/octet-stream" }, c.client));
+    assert.equal(put.size, bin.length);
+    const back = path.join(bigDir, "back");
+    awscli(["s3api", "get-object", "--bucket", bigBucket, "--key", "put.bin", back]);
+    assert.ok(readFileSync(back).equals(bin), "the object written differs");
+    checkSchema("s3_list_buckets", await call("s3_list_buckets", {}, c.client));
+  } finally {
+    await c.client.close();
+  }
+});
+
 test("close: the server exits", async () => {
   const child = S.transport._process;
   const exited = new Promise((res) => {
@@ -327,9 +421,13 @@ async function main() {
     }
   }
   if (S) await S.client.close().catch(() => {});
+  if (bigBucket) {
+    try { awscli(["s3", "rb", "--force", `s3://${bigBucket}`]); } catch { /* best effort */ }
+    rmSync(bigDir, { recursive: true, force: true });
+  }
   finish();
 }
 
-const guard = setTimeout(() => { console.log("FAIL e2e: the suite did not finish within 300 s"); failed++; finish(); }, 300000);
+const guard = setTimeout(() => { console.log("FAIL e2e: the suite did not finish within 540 s"); failed++; finish(); }, 540000);
 guard.unref();
 main().catch((e) => { console.log(`FAIL e2e: ${e?.stack || e}`); failed++; finish(); });

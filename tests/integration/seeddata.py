@@ -27,6 +27,7 @@ BENCH_KEYS = 10000
 BENCH_BIG_BUCKET = "mcp-bench-big"
 BENCH_BIG_KEY = "big8m.txt"
 BENCH_BIG_SIZE = 8 * 1024 * 1024
+BENCH_ASCII_KEY = "big8m-ascii.txt"   # the same size, ASCII only
 
 HOSTILE = [
     "sp ace.txt", "plus+sign.txt", "per%cent.txt", "q?mark.txt", "hash#tag.txt",
@@ -219,10 +220,17 @@ def write(d, what="all"):
                 f.write(many_body(i))
 
 
+def bench_ascii(size=BENCH_BIG_SIZE):
+    line = b"The quick brown fox jumps over the lazy dog; 0123456789 {\"json\": true}\n"
+    return (line * (size // len(line) + 1))[:size]
+
+
 def write_bench(d):
     os.makedirs(os.path.join(d, "keys", "b"), exist_ok=True)
     with open(os.path.join(d, BENCH_BIG_KEY), "wb") as f:
         f.write(bench_text())
+    with open(os.path.join(d, BENCH_ASCII_KEY), "wb") as f:
+        f.write(bench_ascii())
     for i in range(BENCH_KEYS):
         with open(os.path.join(d, "keys", "b", "%05d" % i), "wb") as f:
             f.write(many_body(i))

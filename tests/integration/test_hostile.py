@@ -737,8 +737,8 @@ def memory_stable_over_1000_bad_messages():
 @S.test
 def memory_given_back_after_long_messages():
     """A 15 MiB message, a call carrying 8 MiB of content and a message of
-    60,000 tokens grow the line reader, the copy of a call line and the
-    token array; the messages after them give that room back."""
+    60,000 tokens grow the line reader (which holds a call's line, never
+    copied) and the token array; the messages after them give that room back."""
     native = memory_is_native()
     s = Server(base_env({"S3_TIMEOUT": "2s", "MCP_S3_EXT_READONLY": "false",
                          "MCP_S3_MAX_PUT_SIZE": "9MiB"}))

@@ -13,9 +13,11 @@
 # Environment:
 #   RGW_ACCESS_KEY, RGW_SECRET_KEY  the S3 user's keys (test defaults below)
 #   RGW_START_TIMEOUT               seconds to wait for S3 to answer (default 120)
-#   RGW_MON_PORT, RGW_MON_PORT_V1   the monitor's msgr2/msgr1 ports (default 3300/6789,
-#                                   Ceph's fixed ones; "auto" picks two free ports, so
-#                                   that two clusters can run side by side)
+#   RGW_MON_PORT, RGW_MON_PORT_V1   the monitor's msgr2/msgr1 ports (default "auto": two
+#                                   free ports, so that the cluster runs beside any other
+#                                   Ceph cluster, e.g. one on Ceph's fixed 3300/6789; a
+#                                   number asks for that port, and a busy one stops the
+#                                   start with a message)
 #   RGW_TLS_CERT, RGW_TLS_KEY       PEM certificate chain and key: radosgw also serves
 #                                   TLS on a second free port; DIR/tls_endpoint then holds
 #                                   https://localhost:TLSPORT (the name the certificate
@@ -33,8 +35,8 @@ D=$(realpath -m "$2")
 AKEY=${RGW_ACCESS_KEY:-MCPS3TESTACCESSKEY01}
 SKEY=${RGW_SECRET_KEY:-mcp-s3-test-secret-key-0123456789abcdef}
 TIMEOUT=${RGW_START_TIMEOUT:-120}
-MON2=${RGW_MON_PORT:-3300}
-MON1=${RGW_MON_PORT_V1:-6789}
+MON2=${RGW_MON_PORT:-auto}
+MON1=${RGW_MON_PORT_V1:-auto}
 export CEPH_CONF=$D/ceph.conf
 
 say() { echo "rgw.sh: $*" >&2; }
@@ -141,12 +143,23 @@ if ls "$D"/*.pid >/dev/null 2>&1; then
 	do_stop || { say "could not stop the previous cluster in $D"; exit 1; }
 fi
 
+# A free port that none of the ports already chosen ($PORT $MON2 $MON1) uses.
+fresh_port() {
+	local p
+	while :; do
+		p=$(free_port)
+		[ "$p" != "${PORT:-}" ] && [ "$p" != "$MON2" ] && [ "$p" != "$MON1" ] && break
+	done
+	echo "$p"
+}
 PORT=${3:-}
-[ -n "$PORT" ] || PORT=$(free_port)
-[ "$MON2" != auto ] || MON2=$(free_port)
-[ "$MON1" != auto ] || { MON1=$(free_port); [ "$MON1" != "$MON2" ] || MON1=$(free_port); }
-[ "${RGW_MON_PORT:-}" != auto ] || [ -n "${RGW_MON_PORT_V1:-}" ] || { MON1=$(free_port); [ "$MON1" != "$MON2" ] || MON1=$(free_port); }
+[ -n "$PORT" ] || PORT=$(fresh_port)
+[ "$MON2" != auto ] || MON2=$(fresh_port)
+[ "$MON1" != auto ] || MON1=$(fresh_port)
 [[ $PORT =~ ^[0-9]+$ ]] || usage
+[[ $MON2 =~ ^[0-9]+$ ]] || { say "RGW_MON_PORT must be a port number or auto, not '$MON2'"; exit 2; }
+[[ $MON1 =~ ^[0-9]+$ ]] || { say "RGW_MON_PORT_V1 must be a port number or auto, not '$MON1'"; exit 2; }
+[ "$MON1" != "$MON2" ] || { say "RGW_MON_PORT and RGW_MON_PORT_V1 must differ (both $MON2)"; exit 2; }
 
 busy=""
 for p in "$MON2" "$MON1"; do port_busy "$p" && busy="$busy $p"; done
@@ -154,7 +167,7 @@ if [ -n "$busy" ]; then
 	say "the Ceph monitor port(s)$busy on 127.0.0.1 are already in use:"
 	ss -Hltnp "( sport = :$MON2 or sport = :$MON1 )" >&2 || true
 	say "another Ceph cluster (e.g. another test run) is probably running; stop it with"
-	say "'tests/peers/rgw.sh stop ITS_DIR', or run this one beside it with RGW_MON_PORT=auto."
+	say "'tests/peers/rgw.sh stop ITS_DIR', or leave RGW_MON_PORT/RGW_MON_PORT_V1 unset (free ports)."
 	exit 1
 fi
 if port_busy "$PORT"; then say "port $PORT on 127.0.0.1 is already in use"; exit 1; fi

@@ -3,6 +3,7 @@
  * and one past it, resync, a last line without newline, scanning, and the
  * room of a long line given back after it.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,7 +64,7 @@ main(void)
 {
 	struct jsonrpc_reader r;
 	struct slice l;
-	char *big;
+	char *big, *held;
 	size_t limit = 100, i;
 	int fd, k;
 
@@ -148,6 +149,41 @@ main(void)
 	    memcmp(l.p, "bc", 2) == 0);
 	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
 	CHECK(r.cap <= 1u << 20);
+	jsonrpc_reader_free(&r);
+	close(fd);
+	free(big);
+
+	/*
+	 * Holding: a 1 MiB line stays where it is, byte for byte and writable,
+	 * while 1.5 MiB more are read behind it (more than the room left after
+	 * it, so reading moves to a buffer of its own); after the release the
+	 * queued lines come out intact.
+	 */
+	big = malloc((1u << 20) + (1536u << 10) + 16);
+	memset(big, 'h', 1u << 20);
+	big[1u << 20] = '\n';
+	memset(big + (1u << 20) + 1, 'q', 1536u << 10);
+	memcpy(big + (1u << 20) + 1 + (1536u << 10), "\nlast\n", 6);
+	fd = feed_by(big, (1u << 20) + 1 + (1536u << 10) + 6, 65536);
+	jsonrpc_reader_init(&r, fd, 8u << 20);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 1u << 20);
+	jsonrpc_hold(&r);
+	held = (char *)(uintptr_t)l.p;
+	held[0] = 'H';		/* the caller's to overwrite */
+	for (i = 0; i < 200 && !r.eof; i++)
+		if (jsonrpc_fill(&r) < 0)
+			break;
+	CHECK(r.eof && r.kept != NULL && (held < r.p || held >= r.p + r.cap));
+	CHECK(held[0] == 'H' && held[1] == 'h' && held[(1u << 20) - 1] == 'h');
+	k = 0;
+	CHECK(jsonrpc_scan(&r, count_scan, &k) == 0 && k == 2);
+	jsonrpc_release(&r);
+	CHECK(r.kept == NULL);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 1536u << 10 &&
+	    l.p[0] == 'q' && l.p[l.n - 1] == 'q');
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 4 &&
+	    memcmp(l.p, "last", 4) == 0);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_EOF);
 	jsonrpc_reader_free(&r);
 	close(fd);
 	free(big);

@@ -502,9 +502,95 @@ test_special_lanes(void)
 	}
 }
 
+/* Escaped size as jsonw writes it, quotes not counted. */
+static size_t
+written_size(const char *s, size_t n)
+{
+	struct buf b;
+	struct jsonw w;
+	size_t r;
+
+	buf_init(&b, 0);
+	jsonw_init(&w, &b);
+	jsonw_string_begin(&w);
+	jsonw_string_part_utf8(&w, s, n);
+	jsonw_string_end(&w);
+	r = jsonw_error(&w) == 0 ? b.n - 2 : SIZE_MAX;
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * jsonw_escaped_fit: the size it gives is what jsonw writes, and at every
+ * room from 0 to the whole the prefix fits at N and the next character
+ * would not (N+1), never cut inside a character.
+ */
+static void
+test_escaped_fit(void)
+{
+	static const char mix[] = "a\"\\\b\f\n\r\t\x01\x1f\x7f \xc3\xa9"
+	    "\xe2\x82\xac\xf0\x9f\x98\x80\xe2\x80\xa8\xe2\x80\xa9z\x00";
+	char big[3000];
+	size_t i, r, n, used, total, cut, next, nextused;
+
+	for (i = 0; i < sizeof(srows) / sizeof(srows[0]); i++) {
+		if (srows[i].out == NULL)
+			continue;
+		jsonw_escaped_fit(srows[i].in, srows[i].len, SIZE_MAX, &used);
+		CHECKF(used == strlen(srows[i].out) - 2, srows[i].out);
+	}
+	n = sizeof(mix) - 1;
+	CHECK(jsonw_escaped_fit(mix, n, SIZE_MAX, &total) == n);
+	CHECK(total == written_size(mix, n));
+	for (r = 0; r <= total + 1; r++) {
+		cut = jsonw_escaped_fit(mix, n, r, &used);
+		CHECK(used <= r && used == written_size(mix, cut));
+		CHECK(cut == n || ((unsigned char)mix[cut] & 0xc0) != 0x80);
+		if (cut < n) {
+			/* One more character would pass the room. */
+			next = cut + 1;
+			while (next < n && ((unsigned char)mix[next] & 0xc0) == 0x80)
+				next++;
+			nextused = written_size(mix, next);
+			CHECK(nextused > r);
+		}
+	}
+	/*
+	 * Long runs of plain bytes (counted eight at a time) with multi-byte
+	 * characters inside them and escapes between: the same invariants at
+	 * every room, so that a cut inside a character is moved back.
+	 */
+	for (n = 0; n + 26 < sizeof(big); n += 25)
+		memcpy(big + n, "abcd\xc3\xa9" "fgh\xf0\x9f\x98\x80" "ijklmnop\"\xd0\x96"
+		    "q", 25);
+	big[n] = '\0';
+	total = written_size(big, n);
+	CHECK(jsonw_escaped_fit(big, n, SIZE_MAX, &used) == n && used == total);
+	for (r = 0; r <= total + 1; r++) {
+		cut = jsonw_escaped_fit(big, n, r, &used);
+		CHECKF(used <= r && used == written_size(big, cut), "runs");
+		CHECKF(cut == n || ((unsigned char)big[cut] & 0xc0) != 0x80, "runs");
+		if (cut < n) {
+			next = cut + 1;
+			while (next < n && ((unsigned char)big[next] & 0xc0) == 0x80)
+				next++;
+			CHECKF(written_size(big, next) > r, "runs");
+		}
+	}
+	/* The worst case: every byte a control character, 6 bytes each. */
+	memset(big, 1, sizeof(big));
+	CHECK(jsonw_escaped_fit(big, sizeof(big), SIZE_MAX, &used) ==
+	    sizeof(big) && used == 6 * sizeof(big));
+	CHECK(jsonw_escaped_fit(big, sizeof(big), 6 * 100, &used) == 100 &&
+	    used == 600);
+	CHECK(jsonw_escaped_fit(big, sizeof(big), 6 * 100 + 5, &used) == 100);
+	CHECK(jsonw_escaped_fit(big, sizeof(big), 6 * 101, &used) == 101);
+}
+
 int
 main(void)
 {
+	test_escaped_fit();
 	test_strings();
 	test_all_ascii();
 	test_nesting();

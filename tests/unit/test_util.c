@@ -399,12 +399,61 @@ test_misc(void)
 	wipe(NULL, 0);
 }
 
+/*
+ * In-place decoding: the same bytes as base64_decode for every length and
+ * with white space anywhere (squeezed out where it lies), and the same
+ * refusals.
+ */
+static void
+test_base64_inplace(void)
+{
+	static const struct { const char *in; const char *out; size_t n; } rows[] = {
+		{ "", "", 0 },
+		{ "Zm9v", "foo", 3 },
+		{ "Zm9vYg==", "foob", 4 },
+		{ "Zm9vYmE=", "fooba", 5 },
+		{ " Zm9v\nYmFy\r\n", "foobar", 6 },
+		{ "\tZ m 9 v Y g = =\v\f", "foob", 4 },
+		{ "\n\n", "", 0 },
+	};
+	static const char *const bad[] = { "Zm9", "Zm9v=", "Zm9v Y", "Zm=v",
+	    "Zm9vYm==", "Zg=A", "Zm9v*A==", "====", "Zh==" };
+	char p[64], raw[300];
+	struct buf b, e;
+	size_t i, n, got;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(p, sizeof(p), "%s", rows[i].in);
+		CHECKF(base64_decode_inplace(p, strlen(p), &got) == 0 &&
+		    got == rows[i].n && memcmp(p, rows[i].out, got) == 0,
+		    rows[i].in);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(p, sizeof(p), "%s", bad[i]);
+		CHECKF(base64_decode_inplace(p, strlen(p), &got) == UTIL_EINVAL,
+		    bad[i]);
+	}
+	for (n = 0; n < sizeof(raw); n++)
+		raw[n] = (char)(n * 37 + 11);
+	for (n = 0; n <= sizeof(raw); n++) {
+		buf_init(&b, 0);
+		buf_init(&e, 0);
+		CHECK(base64_encode(&e, raw, n) == 0);
+		CHECK(base64_decode(&b, e.p, e.n) == 0 && b.n == n);
+		CHECK(base64_decode_inplace(e.p, e.n, &got) == 0 && got == n &&
+		    memcmp(e.p, raw, n) == 0 && memcmp(b.p, raw, n) == 0);
+		buf_free(&b);
+		buf_free(&e);
+	}
+}
+
 int
 main(void)
 {
 	test_buf();
 	test_slice();
 	test_base64();
+	test_base64_inplace();
 	test_hex();
 	test_utf8();
 	test_time();
