@@ -220,6 +220,17 @@ def put_metadata_invalid_is_refused():
         r = call("s3_put_object", {"bucket": WB, "key": k, "content": "x", "metadata": md})
         t = error_text(r, "InvalidArgument", "metadata %s" % short(md, 60))
         check("metadata" in t, "the message does not name metadata: %r" % t)
+    # names that are one header to S3: refused before signing, naming both
+    for md, names in (({"Owner": "a", "owner": "b"}, ("owner", "owner")),
+                      ({"run_id": "1", "run-id": "2"}, ("run_id", "run-id")),
+                      ({"A_B": "1", "a-b": "2"}, ("a_b", "a-b"))):
+        r = call("s3_put_object", {"bucket": WB, "key": k, "content": "x", "metadata": md})
+        t = error_text(r, "InvalidArgument", "clashing metadata %s" % short(md, 60))
+        check('"%s" and "%s"' % names in t and "same header" in t,
+              "clashing names %s: the message does not name both: %r" % (md, t))
+        r = call("s3_copy_object", {"source_bucket": WB, "source_key": k, "dest_bucket": WB,
+                                    "dest_key": k + ".copy", "metadata": md})
+        error_text(r, "InvalidArgument", "copy with clashing metadata %s" % short(md, 60))
     eq(AWS.head(WB, k), None, "object after refused puts")
 
 
