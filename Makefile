@@ -11,6 +11,10 @@ include cross/$(TARGET).mk
 
 SRCDIR	:= build/src
 BR	:= $(SRCDIR)/bearssl
+# jsmn.h (Debian's libjsmn-dev) is copied alone into build/include, so that
+# musl-gcc and the cross wrappers find it without searching /usr/include.
+JSMN_H	:= /usr/include/jsmn.h
+JSMN	:= build/include/jsmn.h
 O	:= build/$(TARGET)
 
 # Reproducible builds: the build date is SOURCE_DATE_EPOCH (default: the
@@ -23,7 +27,7 @@ REPRO	:= -ffile-prefix-map=$(CURDIR)=.
 
 WARN	:= -std=c99 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
-CPPFLAGS := -iquote include -I$(BR)/inc -D_POSIX_C_SOURCE=200809L \
+CPPFLAGS := -iquote include -I$(BR)/inc -Ibuild/include -D_POSIX_C_SOURCE=200809L \
 	   -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"' \
 	   -DMCP_S3_BUILD_DATE='"$(BUILD_DATE)"'
 OPT	:= -Os -ffunction-sections -fdata-sections \
@@ -33,7 +37,7 @@ LDFLAGS	?= -static -Wl,--gc-sections -s -Wl,-z,norelro
 
 SRC	:= $(wildcard src/*.c)
 LIBSRC	:= $(filter-out src/main.c,$(SRC))
-HDR	:= $(wildcard include/*.h)
+HDR	:= $(wildcard include/*.h) $(JSMN)
 BR_SRC	= $(wildcard $(BR)/src/*.c $(BR)/src/*/*.c)
 
 # Host builds for tests: plain, and with ASan+UBSan.
@@ -58,9 +62,14 @@ else
 all: $(O)/mcp-s3
 endif
 
-deps: $(BR)/inc/bearssl.h
+deps: $(BR)/inc/bearssl.h $(JSMN)
 $(BR)/inc/bearssl.h:
 	sh scripts/deps.sh build
+$(JSMN_H): | $(BR)/inc/bearssl.h
+	sh scripts/deps.sh build
+$(JSMN): $(JSMN_H)
+	@mkdir -p $(@D)
+	cp $(JSMN_H) $@
 deps-test:
 	sh scripts/deps.sh all
 deps-cross: $(BR)/inc/bearssl.h
