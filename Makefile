@@ -52,7 +52,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 .SECONDARY:
 
 .PHONY: FORCE all deps deps-test deps-cross deps-kernel toolchain test unit unit-asan unit-cross \
-	fuzz-replay check-servers fuzz fuzz-build demo bench clean size cross dist test-cross \
+	fuzz-replay check-servers fuzz fuzz-build demo bench bench-json clean size cross dist test-cross \
 	test-kernel
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
@@ -264,6 +264,14 @@ demo: deps-test build/mcp-s3
 
 bench: deps-test build/mcp-s3
 	sh bench/run.sh
+
+# json_parse() over two 10 MB messages, built like the release binary.
+$(O)/bench/json_parse: bench/json_parse.c $(O)/obj/json.o $(O)/obj/util.o
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(O)/obj/json.o $(O)/obj/util.o \
+	  $(LDFLAGS) $(TARGET_LDFLAGS)
+bench-json: $(O)/bench/json_parse
+	$(O)/bench/json_parse
 
 clean:
 	rm -rf $(addprefix build/,$(TARGETS)) build/host build/asan build/mcp-s3 $(DIST)

@@ -41,10 +41,25 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 /* jsmn's window: room for the open containers and then some. */
 #define LEX_WINDOW	256
+
+/* The bytes that stand for themselves in a string: ASCII but controls, '"', '\\'. */
+#define P8	1, 1, 1, 1, 1, 1, 1, 1
+#define Z8	0, 0, 0, 0, 0, 0, 0, 0
+static const unsigned char plain[256] = {
+	Z8, Z8, Z8, Z8,
+	1, 1, 0, 1, 1, 1, 1, 1, P8, P8, P8,		/* ' ' '!' '"' ... */
+	P8, P8, P8, 1, 1, 1, 1, 0, 1, 1, 1,		/* ... '\\' ... */
+	P8, P8, P8, P8,
+	Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8,
+	Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8
+};
+#undef P8
+#undef Z8
 
 #define FNV_BASIS	2166136261u
 #define FNV_PRIME	16777619u
@@ -251,25 +266,36 @@ skip_ws(struct parser *p)
 
 /*
  * Keeps of a full window only what jsmn looks back at when it goes on:
- * the open containers (to close, and to find the parent after ','), its
- * current parent, and its last token (the key a ':' makes the parent).
+ * the parent chains of its current parent (toksuper: it walks up from
+ * there after a ',') and of its last token (it walks up from there to
+ * close a container, and a ':' makes it the parent).  The chains hold
+ * every open container.  Order is kept and parent links are renumbered.
  */
 static void
 lex_compact(struct parser *p)
 {
+	int		map[LEX_WINDOW];
 	unsigned int	i, n = 0, last = p->jp.toknext;
-	int		sup = -1;
+	int		k;
 
+	for (i = 0; i < last; i++)
+		map[i] = -1;
+	for (k = (int)last - 1; k >= 0 && map[k] == -1; k = p->lex[k].parent)
+		map[k] = 0;
+	for (k = p->jp.toksuper; k >= 0 && map[k] == -1; k = p->lex[k].parent)
+		map[k] = 0;
 	for (i = 0; i < last; i++) {
-		if ((p->lex[i].start != -1 && p->lex[i].end == -1) ||
-		    (int)i == p->jp.toksuper || i + 1 == last) {
-			if ((int)i == p->jp.toksuper)
-				sup = (int)n;
-			p->lex[n++] = p->lex[i];
-		}
+		if (map[i] == -1)
+			continue;
+		map[i] = (int)n;
+		p->lex[n] = p->lex[i];
+		if (p->lex[n].parent >= 0)
+			p->lex[n].parent = map[p->lex[n].parent];
+		n++;
 	}
 	p->jp.toknext = n;
-	p->jp.toksuper = sup;
+	if (p->jp.toksuper >= 0)
+		p->jp.toksuper = map[p->jp.toksuper];
 	p->jnext = n;
 }
 
@@ -323,8 +349,13 @@ scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
 	int			 r;
 
 	while (i < stop) {
-		if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
-		    s[i] != '\\') {
+		if (!key) {
+			while (i < stop && plain[s[i]])
+				i++;
+			if (i >= stop)
+				break;
+		}
+		if (plain[s[i]]) {
 			if (key) {
 				h = (h ^ s[i]) * FNV_PRIME;
 				d++;
