@@ -47,19 +47,6 @@
 /* jsmn's window: room for the open containers and then some. */
 #define LEX_WINDOW	256
 
-/* The bytes that stand for themselves in a string: ASCII but controls, '"', '\\'. */
-#define P8	1, 1, 1, 1, 1, 1, 1, 1
-#define Z8	0, 0, 0, 0, 0, 0, 0, 0
-static const unsigned char plain[256] = {
-	Z8, Z8, Z8, Z8,
-	1, 1, 0, 1, 1, 1, 1, 1, P8, P8, P8,		/* ' ' '!' '"' ... */
-	P8, P8, P8, 1, 1, 1, 1, 0, 1, 1, 1,		/* ... '\\' ... */
-	P8, P8, P8, P8,
-	Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8,
-	Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8
-};
-#undef P8
-#undef Z8
 
 #define FNV_BASIS	2166136261u
 #define FNV_PRIME	16777619u
@@ -107,6 +94,13 @@ static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* A byte that stands for itself in a string: ASCII but controls, '"', '\\'. */
+static int
+is_plain(int c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
 static int
@@ -350,12 +344,12 @@ scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
 
 	while (i < stop) {
 		if (!key) {
-			while (i < stop && plain[s[i]])
+			while (i < stop && is_plain(s[i]))
 				i++;
 			if (i >= stop)
 				break;
 		}
-		if (plain[s[i]]) {
+		if (is_plain(s[i])) {
 			if (key) {
 				h = (h ^ s[i]) * FNV_PRIME;
 				d++;
