@@ -28,10 +28,13 @@
  * json_tok array would break C's aliasing rules.  It gets a window of
  * LEX_WINDOW tokens in struct parser instead.  When the window is full
  * and the pass has read every token in it, the window keeps only what
- * jsmn looks back at (the open containers, its current parent and its
- * last token, in order) and jsmn carries on from where it stopped.  The
- * pass enforces JSON_MAX_DEPTH before it reads on, so that is at most
- * JSON_MAX_DEPTH + 2 tokens.
+ * jsmn looks back at (the parent chains of its current parent and of its
+ * last token, which hold every open container) and jsmn carries on from
+ * where it stopped.  The pass has enforced JSON_MAX_DEPTH on what it read,
+ * so that is at most 2 * JSON_MAX_DEPTH + 2 tokens (a key between each
+ * two containers).  Parent links (JSMN_PARENT_LINKS) let jsmn walk up to
+ * close a container or after a ','; without them it scans back through
+ * its tokens, which is quadratic on a long array of objects.
  */
 #include <stdint.h>
 #include <string.h>
@@ -44,9 +47,8 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
-/* jsmn's window: room for the open containers and then some. */
+/* jsmn's window: past 2 * JSON_MAX_DEPTH + 2, so that a full one frees room. */
 #define LEX_WINDOW	256
-
 
 #define FNV_BASIS	2166136261u
 #define FNV_PRIME	16777619u
