@@ -11,6 +11,10 @@ include cross/$(TARGET).mk
 
 SRCDIR	:= build/src
 BR	:= $(SRCDIR)/bearssl
+# jsmn.h (Debian's libjsmn-dev) is copied alone into build/include, so that
+# musl-gcc and the cross wrappers find it without searching /usr/include.
+JSMN_H	:= /usr/include/jsmn.h
+JSMN	:= build/include/jsmn.h
 O	:= build/$(TARGET)
 
 # Reproducible builds: the build date is SOURCE_DATE_EPOCH (default: the
@@ -23,7 +27,7 @@ REPRO	:= -ffile-prefix-map=$(CURDIR)=.
 
 WARN	:= -std=c99 -pedantic -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
-CPPFLAGS := -iquote include -I$(BR)/inc -D_POSIX_C_SOURCE=200809L \
+CPPFLAGS := -iquote include -I$(BR)/inc -Ibuild/include -D_POSIX_C_SOURCE=200809L \
 	   -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"' \
 	   -DMCP_S3_BUILD_DATE='"$(BUILD_DATE)"'
 OPT	:= -Os -ffunction-sections -fdata-sections \
@@ -33,7 +37,7 @@ LDFLAGS	?= -static -Wl,--gc-sections -s -Wl,-z,norelro
 
 SRC	:= $(wildcard src/*.c)
 LIBSRC	:= $(filter-out src/main.c,$(SRC))
-HDR	:= $(wildcard include/*.h)
+HDR	:= $(wildcard include/*.h) $(JSMN)
 BR_SRC	= $(wildcard $(BR)/src/*.c $(BR)/src/*/*.c)
 
 # Host builds for tests: plain, and with ASan+UBSan.
@@ -48,7 +52,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 .SECONDARY:
 
 .PHONY: FORCE all deps deps-test deps-cross deps-kernel toolchain test unit unit-asan unit-cross \
-	fuzz-replay check-servers fuzz fuzz-build demo bench clean size cross dist test-cross \
+	fuzz-replay check-servers fuzz fuzz-build demo bench bench-json clean size cross dist test-cross \
 	test-kernel
 # The default target is the host binary build/mcp-s3; for another TARGET it
 # is build/$(TARGET)/mcp-s3 (build/mcp-s3 always stays an x86_64 binary).
@@ -58,9 +62,14 @@ else
 all: $(O)/mcp-s3
 endif
 
-deps: $(BR)/inc/bearssl.h
+deps: $(BR)/inc/bearssl.h $(JSMN)
 $(BR)/inc/bearssl.h:
 	sh scripts/deps.sh build
+$(JSMN_H): | $(BR)/inc/bearssl.h
+	sh scripts/deps.sh build
+$(JSMN): $(JSMN_H)
+	@mkdir -p $(@D)
+	cp $(JSMN_H) $@
 deps-test:
 	sh scripts/deps.sh all
 deps-cross: $(BR)/inc/bearssl.h
@@ -255,6 +264,14 @@ demo: deps-test build/mcp-s3
 
 bench: deps-test build/mcp-s3
 	sh bench/run.sh
+
+# json_parse() over two 10 MB messages, built like the release binary.
+$(O)/bench/json_parse: bench/json_parse.c $(O)/obj/json.o $(O)/obj/util.o
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(O)/obj/json.o $(O)/obj/util.o \
+	  $(LDFLAGS) $(TARGET_LDFLAGS)
+bench-json: $(O)/bench/json_parse
+	$(O)/bench/json_parse
 
 clean:
 	rm -rf $(addprefix build/,$(TARGETS)) build/host build/asan build/mcp-s3 $(DIST)

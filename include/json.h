@@ -59,8 +59,8 @@ enum json_type {
 struct json_tok {
 	uint32_t	start;	/* first byte (the quote of a string) */
 	uint32_t	end;	/* past the last byte */
-	uint32_t	dlen;	/* strings: length once unescaped */
-	uint32_t	hash;	/* strings: hash of the unescaped bytes */
+	uint32_t	dlen;	/* keys: length once unescaped */
+	uint32_t	hash;	/* keys: hash of the unescaped bytes */
 	int32_t		size;	/* objects: members; arrays: elements */
 	int32_t		next;	/* next sibling (key or element), or -1 */
 	int32_t		link;	/* keys: scratch for the duplicate-key sort */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh [build|test|cross|kernel|all] — install what mcp-s3 needs on Debian
-# 12, only what is missing.  build: musl toolchain, BearSSL source.  test: Ceph
+# 12, only what is missing.  build: musl toolchain, BearSSL source, jsmn.h
+# (libjsmn-dev; the Makefile copies it alone into build/include).  test: Ceph
 # RGW, awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.
 # cross: the arm64 and armhf multiarch musl-dev, the cross gcc and binutils,
 # and qemu-user to run the ARM binaries.  kernel (make test-kernel): cross,
@@ -16,7 +17,7 @@ need=""
 want() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed' || need="$need $1"; }
 
 # ca-certificates: the Mozilla roots that `make EMBED_ROOTS=1` builds in.
-case $what in build|cross|all) for p in musl-tools musl-dev dpkg-dev make gcc ca-certificates; do want $p; done ;; esac
+case $what in build|cross|all) for p in musl-tools musl-dev dpkg-dev make gcc ca-certificates libjsmn-dev; do want $p; done ;; esac
 # Multiarch: musl-dev:arm64 and musl-dev:armhf bring the wrappers
 # aarch64-linux-musl-gcc and arm-linux-musleabihf-gcc (see cross/*.mk).
 case $what in cross|kernel|all)

@@ -1,20 +1,54 @@
 /*
  * json.c - strict JSON reader; the contract is in json.h.
  *
- * The reader is one iterative pass that checks RFC 8259 and records
- * tokens as it goes, with an explicit stack bounded by JSON_MAX_DEPTH.
- * jsmn is not used: it fills its own jsmntok_t array, and handing it the
- * caller's struct json_tok array would break C's aliasing rules; in strict
- * mode it reports a lone top-level number or literal as partial, stops at
- * a NUL byte, and accepts "[1 2]", "[1,]", "{}{}" and "[\"a\":1]".  A
- * validating pass over its tokens would have had to re-check the whole
- * grammar anyway, so checking and tokenizing at once is the smaller code.
+ * Two pieces divide the work.  jsmn (Debian's libjsmn-dev, header-only,
+ * compiled here and nowhere else) tokenizes: it finds where each object,
+ * array, string and primitive starts and ends, and in what order.  It is
+ * lenient, so a validation pass walks its tokens in document order and
+ * checks the bytes of each token and the bytes between them, with an
+ * explicit stack bounded by JSON_MAX_DEPTH:
+ *
+ *  - between tokens, only JSON whitespace and the one separator the
+ *    grammar wants there (jsmn takes "[1 2]", "[1,]", "{}{}" and
+ *    "[\"a\":1]"), and exactly one top-level value;
+ *  - a primitive's bytes are exactly true, false, null or an RFC 8259
+ *    number (jsmn takes "tru", "01", "1.", "-");
+ *  - a string holds no raw control character, only the RFC's escapes,
+ *    paired surrogates and well-formed UTF-8 (jsmn checks only the shape
+ *    of escapes);
+ *  - the depth, the token limit, and duplicate keys, as before.
+ *
+ * Where jsmn stops short (it stops at a NUL byte, reports a lone
+ * top-level primitive as partial, and fails on a control character in a
+ * primitive or an unterminated string), the pass reads the value there
+ * itself, so that the first error met left to right is the one reported,
+ * with the same code as when the pass alone did the reading.
+ *
+ * jsmn fills its own jsmntok_t array; handing it the caller's struct
+ * json_tok array would break C's aliasing rules.  It gets a window of
+ * LEX_WINDOW tokens in struct parser instead.  When the window is full
+ * and the pass has read every token in it, the window keeps only what
+ * jsmn looks back at (the parent chains of its current parent and of its
+ * last token, which hold every open container) and jsmn carries on from
+ * where it stopped.  The pass has enforced JSON_MAX_DEPTH on what it read,
+ * so that is at most 2 * JSON_MAX_DEPTH + 2 tokens (a key between each
+ * two containers).  Parent links (JSMN_PARENT_LINKS) let jsmn walk up to
+ * close a container or after a ','; without them it scans back through
+ * its tokens, which is quadratic on a long array of objects.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "json.h"
 #include "limits.h"
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+/* jsmn's window: past 2 * JSON_MAX_DEPTH + 2, so that a full one frees room. */
+#define LEX_WINDOW	256
 
 #define FNV_BASIS	2166136261u
 #define FNV_PRIME	16777619u
@@ -41,6 +75,11 @@ struct parser {
 	int			 max;
 	int			 depth;
 	struct frame		 f[JSON_MAX_DEPTH];
+	jsmn_parser		 jp;
+	int			 jr;	/* what jsmn_parse last returned */
+	int			 jdone;	/* no more tokens: the pass reads itself */
+	unsigned int		 jnext;	/* the next token of lex to read */
+	jsmntok_t		 lex[LEX_WINDOW];
 };
 
 /* Decodes a validated string token one byte at a time, for comparisons. */
@@ -57,6 +96,13 @@ static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* A byte that stands for itself in a string: ASCII but controls, '"', '\\'. */
+static int
+is_plain(int c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
 static int
@@ -214,9 +260,83 @@ skip_ws(struct parser *p)
 		p->i++;
 }
 
-/* Scans the string whose quote is at p->i; leaves p->i past its end. */
+/*
+ * Keeps of a full window only what jsmn looks back at when it goes on:
+ * the parent chains of its current parent (toksuper: it walks up from
+ * there after a ',') and of its last token (it walks up from there to
+ * close a container, and a ':' makes it the parent).  The chains hold
+ * every open container.  Order is kept and parent links are renumbered.
+ */
+static void
+lex_compact(struct parser *p)
+{
+	int		map[LEX_WINDOW];
+	unsigned int	i, n = 0, last = p->jp.toknext;
+	int		k;
+
+	for (i = 0; i < last; i++)
+		map[i] = -1;
+	for (k = (int)last - 1; k >= 0 && map[k] == -1; k = p->lex[k].parent)
+		map[k] = 0;
+	for (k = p->jp.toksuper; k >= 0 && map[k] == -1; k = p->lex[k].parent)
+		map[k] = 0;
+	for (i = 0; i < last; i++) {
+		if (map[i] == -1)
+			continue;
+		map[i] = (int)n;
+		p->lex[n] = p->lex[i];
+		if (p->lex[n].parent >= 0)
+			p->lex[n].parent = map[p->lex[n].parent];
+		n++;
+	}
+	p->jp.toknext = n;
+	if (p->jp.toksuper >= 0)
+		p->jp.toksuper = map[p->jp.toksuper];
+	p->jnext = n;
+}
+
+/*
+ * jsmn's next token, if it is the one of type type that the pass expects
+ * at p->i (jsmn's string starts past the quote).  NULL once jsmn has
+ * stopped short of it (an error, a NUL byte) or is out of step with the
+ * pass; from then on the pass reads the values itself.
+ */
+static const jsmntok_t *
+lex_next(struct parser *p, jsmntype_t type)
+{
+	const jsmntok_t	*t;
+	size_t		 at = p->i + (type == JSMN_STRING);
+
+	if (p->jdone)
+		return NULL;
+	if (p->jnext == p->jp.toknext) {
+		if (p->jr != JSMN_ERROR_NOMEM) {
+			p->jdone = 1;
+			return NULL;
+		}
+		lex_compact(p);
+		p->jr = jsmn_parse(&p->jp, (const char *)p->s, p->len,
+		    p->lex, LEX_WINDOW);
+		if (p->jnext == p->jp.toknext) {
+			p->jdone = 1;
+			return NULL;
+		}
+	}
+	t = &p->lex[p->jnext++];
+	if (t->type != type || t->start < 0 || (size_t)t->start != at) {
+		p->jdone = 1;
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * Checks the string whose quote is at p->i and whose closing quote jsmn
+ * found at stop (or, when the pass reads itself, stop is p->len); leaves
+ * p->i past it.  Keys get their unescaped length and hash.
+ */
 static int
-scan_string(struct parser *p, struct json_tok *t)
+scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
 {
 	const unsigned char	*s = p->s;
 	unsigned char		 u[4];
@@ -224,27 +344,46 @@ scan_string(struct parser *p, struct json_tok *t)
 	size_t			 i = p->i + 1;
 	int			 r;
 
-	for (;;) {
-		if (i >= p->len)
-			return JSON_ESYNTAX;
+	while (i < stop) {
+		if (!key) {
+			while (i < stop && is_plain(s[i]))
+				i++;
+			if (i >= stop)
+				break;
+		}
+		if (is_plain(s[i])) {
+			if (key) {
+				h = (h ^ s[i]) * FNV_PRIME;
+				d++;
+			}
+			i++;
+			continue;
+		}
 		if (s[i] == '"')
 			break;
 		if (s[i] < 0x20)
 			return JSON_ESYNTAX;
 		if (s[i] == '\\') {
-			if ((r = unescape(s + i, p->len - i, &cp)) < 0)
+			if ((r = unescape(s + i, stop - i, &cp)) < 0)
 				return r;
 			i += (size_t)r;
-			r = utf8_put(u, cp);
-			h = fnv(h, u, (size_t)r);
+			if (key) {
+				r = utf8_put(u, cp);
+				h = fnv(h, u, (size_t)r);
+				d += (uint32_t)r;
+			}
 		} else {
-			if ((r = utf8_seq(s + i, p->len - i)) == 0)
+			if ((r = utf8_seq(s + i, stop - i)) == 0)
 				return JSON_EUTF8;
-			h = fnv(h, s + i, (size_t)r);
+			if (key) {
+				h = fnv(h, s + i, (size_t)r);
+				d += (uint32_t)r;
+			}
 			i += (size_t)r;
 		}
-		d += (uint32_t)r;
 	}
+	if (i >= p->len || s[i] != '"')
+		return JSON_ESYNTAX;
 	p->i = i + 1;
 	t->end = (uint32_t)p->i;
 	t->dlen = d;
@@ -252,11 +391,12 @@ scan_string(struct parser *p, struct json_tok *t)
 	return 0;
 }
 
+/* A number from p->i, not past stop. */
 static int
-scan_number(struct parser *p)
+scan_number(struct parser *p, size_t stop)
 {
 	const unsigned char	*s = p->s;
-	size_t			 i = p->i, n = p->len;
+	size_t			 i = p->i, n = stop;
 
 	if (s[i] == '-')
 		i++;
@@ -286,11 +426,11 @@ scan_number(struct parser *p)
 }
 
 static int
-scan_literal(struct parser *p, const char *word)
+scan_literal(struct parser *p, const char *word, size_t stop)
 {
 	size_t	k = strlen(word);
 
-	if (p->len - p->i < k || memcmp(p->s + p->i, word, k) != 0)
+	if (stop - p->i < k || memcmp(p->s + p->i, word, k) != 0)
 		return JSON_ESYNTAX;
 	p->i += k;
 	return 0;
@@ -442,11 +582,14 @@ check_dup_keys(const struct parser *p, int o)
 static int
 add_key(struct parser *p)
 {
-	int	k, r;
+	const jsmntok_t	*lt;
+	int		 k, r;
 
 	if ((k = new_tok(p, JSON_STRING)) < 0)
 		return k;
-	if ((r = scan_string(p, &p->tok[k])) < 0)
+	lt = lex_next(p, JSMN_STRING);
+	if ((r = scan_string(p, &p->tok[k], lt != NULL ? (size_t)lt->end :
+	    p->len, 1)) < 0)
 		return r;
 	add_child(p, k);
 	return 0;
@@ -456,7 +599,9 @@ add_key(struct parser *p)
 static int
 add_value(struct parser *p)
 {
+	const jsmntok_t	*lt;
 	struct frame	*fr;
+	size_t		 stop;
 	int		 c = p->s[p->i], type, r, k, in_array;
 
 	in_array = p->depth > 0 &&
@@ -466,6 +611,7 @@ add_value(struct parser *p)
 			return JSON_EDEPTH;
 		if ((k = new_tok(p, c == '{' ? JSON_OBJECT : JSON_ARRAY)) < 0)
 			return k;
+		(void)lex_next(p, c == '{' ? JSMN_OBJECT : JSMN_ARRAY);
 		if (in_array)
 			add_child(p, k);
 		p->i++;
@@ -495,25 +641,30 @@ add_value(struct parser *p)
 	}
 	if ((k = new_tok(p, type)) < 0)
 		return k;
+	lt = lex_next(p, type == JSON_STRING ? JSMN_STRING : JSMN_PRIMITIVE);
+	stop = lt != NULL ? (size_t)lt->end : p->len;
 	switch (type) {
 	case JSON_STRING:
-		r = scan_string(p, &p->tok[k]);
+		r = scan_string(p, &p->tok[k], stop, 0);
 		break;
 	case JSON_TRUE:
-		r = scan_literal(p, "true");
+		r = scan_literal(p, "true", stop);
 		break;
 	case JSON_FALSE:
-		r = scan_literal(p, "false");
+		r = scan_literal(p, "false", stop);
 		break;
 	case JSON_NULL:
-		r = scan_literal(p, "null");
+		r = scan_literal(p, "null", stop);
 		break;
 	default:
-		r = scan_number(p);
+		r = scan_number(p, stop);
 		break;
 	}
 	if (r < 0)
 		return r;
+	/* jsmn's primitive runs to a separator: nothing may be left of it. */
+	if (lt != NULL && type != JSON_STRING && p->i != stop)
+		return JSON_ESYNTAX;
 	p->tok[k].end = (uint32_t)p->i;
 	if (in_array)
 		add_child(p, k);
@@ -553,6 +704,10 @@ json_parse(struct json *j, const char *src, size_t len, struct json_tok *tok,
 	p.n = 0;
 	p.max = maxtok > JSON_MAX_TOKENS ? JSON_MAX_TOKENS : (int)maxtok;
 	p.depth = 0;
+	jsmn_init(&p.jp);
+	p.jr = JSMN_ERROR_NOMEM;	/* the window is to be filled */
+	p.jdone = 0;
+	p.jnext = 0;
 
 	for (;;) {
 		skip_ws(&p);

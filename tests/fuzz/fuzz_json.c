@@ -5,8 +5,14 @@
  * accepts is written back with jsonw (strings decoded and re-escaped,
  * numbers copied as written) and must read again to the same structure:
  * same token types and sizes, same decoded strings, same number text.
+ *
+ * With JSON_VERDICT set in the environment, each input's verdict is also
+ * printed, one line per input in the order run: "ok N" (N tokens) or
+ * "err E" (a JSON_E* code).  tests/integration/test_json_diff.py reads it
+ * to set the reader against Python's json module.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,8 +166,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf	 out, tmp, s1, s2;
 	struct slice	 r1, r2;
 	int		 n, t;
+	static int	 verdict = -1;
 
 	n = json_parse(&j1, (const char *)data, size, tok1, JSON_MAX_TOKENS);
+	if (verdict == -1)
+		verdict = getenv("JSON_VERDICT") != NULL;
+	if (verdict) {
+		printf("%s %d\n", n < 0 ? "err" : "ok", n);
+	}
 	if (n < 0)
 		return 0;
 	ASSERT(json_raw(&j1, 0).n <= size);
