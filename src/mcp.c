@@ -1,6 +1,8 @@
 /*
  * mcp.c - the MCP server loop; see mcp.h.
  */
+/* ppoll(): Linux, the BSDs and musl declare it for _GNU_SOURCE. */
+#define _GNU_SOURCE
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -620,28 +622,49 @@ on_input(void *arg)
 }
 
 /*
- * The timer of a sealed audit log (see audit.h): while no line is waiting,
- * wait for input no longer than the seal is due, and seal when it is.  A
- * failed seal moves its own deadline an interval on, so this never spins.
+ * Waits for input while no line is waiting, and drives the timer of a
+ * sealed audit log (see audit.h): no longer than the seal is due, and it
+ * seals when it is (a failed seal moves its own deadline an interval on,
+ * so this never spins).  SIGTERM and SIGINT stay blocked except inside
+ * ppoll(), so that one arriving between the check of `stopping' and the
+ * wait is not lost (the wait would otherwise last until the next input).
  */
 static void
-seal_timer(struct mcp *m, int in)
+wait_input(struct mcp *m, int in)
 {
 	struct pollfd	 pfd;
+	struct timespec	 ts, *tp;
+	sigset_t	 block, old;
 	int64_t		 w;
+	int		 r;
 
-	while (!stopping && !jsonrpc_ready(&m->rd)) {
-		if ((w = audit_seal_wait_ms(m->tools.audit, time_now_ms())) < 0)
-			return;
-		if (w == 0) {
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	while (!jsonrpc_ready(&m->rd)) {
+		if ((w = audit_seal_wait_ms(m->tools.audit, time_now_ms())) == 0) {
 			(void)audit_seal_pending(m->tools.audit);
 			continue;
+		}
+		tp = NULL;
+		if (w > 0) {
+			ts.tv_sec = (time_t)(w / 1000);
+			ts.tv_nsec = (long)(w % 1000) * 1000000;
+			tp = &ts;
+		}
+		if (sigprocmask(SIG_BLOCK, &block, &old) != 0)
+			return;
+		if (stopping) {
+			(void)sigprocmask(SIG_SETMASK, &old, NULL);
+			return;
 		}
 		pfd.fd = in;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
+		r = ppoll(&pfd, 1, tp, &old);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		/* Input, end of input, an error or a signal: go and read. */
-		if (poll(&pfd, 1, w > INT_MAX ? INT_MAX : (int)w) != 0)
+		if (r != 0)
 			return;
 	}
 }
@@ -692,7 +715,7 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	    s3_client_region(&m.tools.clients[cfg->default_conn]));
 
 	while (!stopping) {
-		seal_timer(&m, in);
+		wait_input(&m, in);
 		if (stopping)
 			break;
 		rc = jsonrpc_next(&m.rd, &line);
