@@ -109,6 +109,17 @@ size_t		jsonw_escaped_fit(const char *s, size_t n, size_t room,
 		    size_t *used);
 
 /*
+ * Scanning text as it comes in: the length of the longest prefix of the n
+ * bytes at s that is whole, valid UTF-8 characters without NUL (all of s
+ * when utf8_valid(s, n) holds and memchr(s, 0, n) finds nothing; short of
+ * n at an invalid byte, a NUL or a character cut off at the end).  The
+ * escaped size of that prefix, as jsonw_escaped_fit counts it, is added to
+ * *escaped (when not NULL).  Prefixes scanned one after another on
+ * character boundaries add up to the scan of the whole.
+ */
+size_t		jsonw_text_scan(const char *s, size_t n, size_t *escaped);
+
+/*
  * Tells the writer that the bytes now in the buffer were handed off (and
  * the buffer perhaps emptied): an error then cuts the buffer back only to
  * its present length.  The JSON already handed off is incomplete then;

@@ -60,6 +60,13 @@
 
 /* HTTP: one status or header line of a response, in bytes (without CRLF). */
 #define HTTP_MAX_LINE_BYTES	(8u * 1024)
+/*
+ * s3_get_object: a text body scanned as it comes in keeps the escaped size
+ * at a mark about every this many bytes, so that cutting its window to
+ * the message budget reads at most this much again (tools.c).
+ */
+#define TEXT_SCAN_STEP		(64u * 1024)
+
 /* HTTP: the read buffer of one connection, in bytes. */
 #define HTTP_READ_BUF_BYTES	(64u * 1024)
 

@@ -187,6 +187,20 @@ int	s3_get_object(struct s3_client *, struct slice bucket,
 	    struct slice key, uint64_t offset, uint64_t length,
 	    struct buf *body, struct s3_meta *, struct s3_error *);
 
+/*
+ * Watches a body as it comes in: called after each piece is appended, with
+ * the body received so far (from where this call began to append).  It may
+ * read the bytes, not change them.  (Requests are retried only before
+ * their status is seen, so a body never starts again.)
+ */
+typedef void	(*s3_body_watch)(void *arg, const char *body, size_t n);
+
+/* s3_get_object, with watch(arg, ...) called as the body comes in. */
+int	s3_get_object_watched(struct s3_client *, struct slice bucket,
+	    struct slice key, uint64_t offset, uint64_t length,
+	    struct buf *body, struct s3_meta *, struct s3_error *,
+	    s3_body_watch watch, void *arg);
+
 /* What a write says back; empty strings when S3 did not say. */
 struct s3_written {
 	char	etag[72];

@@ -166,13 +166,43 @@ escape_small(struct jsonw *w, const char *s, size_t n)
 #define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
 #define HASLESS(x, n)	(((x) - ONES * (n)) & ~(x) & HIGHS)
 
-/* Nonzero iff one of the 8 bytes of x is special (see the table). */
-static uint64_t
-special8(uint64_t x)
-{
-	return HASLESS(x, 0x20) | HASZERO(x ^ (ONES * 0x22)) |
-	    HASZERO(x ^ (ONES * 0x5c)) | HASZERO(x ^ (ONES * 0xe2));
-}
+/* Nonzero in byte i of HASZERO(x ^ ONES * c) where byte i of x is c. */
+#define EQ8(x, c)	HASZERO((x) ^ (ONES * (c)))
+/* The same where a byte is 0xa8 or 0xa9 (the last of U+2028, U+2029). */
+#define A8A9(x)		HASZERO(((x) | ONES) ^ (ONES * 0xa9))
+
+/*
+ * U+2028 and U+2029 (e2 80 a8, e2 80 a9) are rare, but 0xe2 starts many
+ * common characters (dashes, quotes, the euro): where the byte order is
+ * known, a word flags 0xe2 only when 80 a8/a9 follow it, or when it is one
+ * of the last two bytes (what follows is in the next word).  LATER(m, k)
+ * moves the flag of byte i + k to byte i.  The flags of HASZERO are never
+ * missing, only sometimes extra above a true one, which the byte by byte
+ * walk after it sorts out.
+ */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LATER(m, k)	((m) >> (8 * (k)))
+#define LAST2		UINT64_C(0x8080000000000000)
+#define LS2028(x)	(EQ8(x, 0xe2) & ((LATER(EQ8(x, 0x80), 1) & \
+			    LATER(A8A9(x), 2)) | LAST2))
+#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LATER(m, k)	((m) << (8 * (k)))
+#define LAST2		UINT64_C(0x8080)
+#define LS2028(x)	(EQ8(x, 0xe2) & ((LATER(EQ8(x, 0x80), 1) & \
+			    LATER(A8A9(x), 2)) | LAST2))
+#else
+#define LS2028(x)	EQ8(x, 0xe2)
+#endif
+
+/*
+ * Nonzero iff one of the 8 bytes of x may be special (see the table); a
+ * 0xe2 as above.  A macro, not a function: -Os would not inline it, and a
+ * call for every eight bytes was a third of the time of a large read.
+ */
+#define SPECIAL8(x)	(HASLESS((x), 0x20) | EQ8(x, 0x22) | EQ8(x, 0x5c) | \
+	LS2028(x))
 
 /*
  * Appends n bytes of valid UTF-8, escaped for a JSON string.  Room for the
@@ -215,7 +245,7 @@ escape_chars(struct jsonw *w, const char *s, size_t n)
 				break;
 			}
 			memcpy(&x, u + i, 8);
-			if (special8(x) == 0) {
+			if (SPECIAL8(x) == 0) {
 				i += 8;
 				continue;
 			}
@@ -507,7 +537,7 @@ jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
 		 */
 		while (n - i >= 8 && room - total >= 8) {
 			memcpy(&x, u + i, 8);
-			if (special8(x) != 0)
+			if (SPECIAL8(x) != 0)
 				break;
 			i += 8;
 			total += 8;
@@ -545,6 +575,225 @@ jsonw_escaped_fit(const char *s, size_t n, size_t room, size_t *used)
 	if (used != NULL)
 		*used = total;
 	return i;
+}
+
+/*
+ * What whole words do not settle, jsonw_text_scan takes through a
+ * table-driven automaton over the bytes (after Bjoern Hoehrmann's UTF-8
+ * decoder): each byte has a class, each state and class a next state.  The classes: 0 ASCII but NUL; continuation bytes 1 0x80,
+ * 2 0x81-0x8f, 3 0x90-0x9f, 4 0xa0-0xbf but 5 0xa8-0xa9; leads 6 0xc2-0xdf,
+ * 7 0xe0, 8 0xe2, 9 the other 0xe1-0xef but 10 0xed, 11 0xf0, 12 0xf1-0xf3,
+ * 13 0xf4; 14 never text (NUL, 0xc0, 0xc1, 0xf5-0xff).  The ranges of the
+ * second byte after 0xe0, 0xed, 0xf0 and 0xf4 rule out overlongs,
+ * surrogates and what is past U+10FFFF, as in utf8_valid; 0xe2 0x80 is
+ * followed so that U+2028 and U+2029 (written \u2028, \u2029) are seen.
+ */
+enum {
+	SC_OK,		/* between characters */
+	SC_OK2028,	/* between characters, just after U+2028 or U+2029 */
+	SC_BAD,		/* not text */
+	SC_NEED1, SC_NEED2, SC_E0, SC_ED, SC_F0, SC_F1, SC_F4, SC_E2, SC_E280
+};
+
+static const unsigned char scan_class[256] = {
+	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	14, 14, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	7, 9, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 9, 9,
+	11, 12, 12, 12, 13, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14,
+};
+static const unsigned char scan_next[12][15] = {
+	{ 0, 2, 2, 2, 2, 2, 3, 5, 10, 4, 6, 7, 8, 9, 2 },	/* OK */
+	{ 0, 2, 2, 2, 2, 2, 3, 5, 10, 4, 6, 7, 8, 9, 2 },	/* OK2 */
+	{ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* BAD */
+	{ 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* N1 */
+	{ 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* N2 */
+	{ 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* E0 */
+	{ 2, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* ED */
+	{ 2, 2, 2, 4, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* F0 */
+	{ 2, 4, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* F1 */
+	{ 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* F4 */
+	{ 2, 11, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* E2 */
+	{ 2, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2 },	/* E280 */
+};
+
+/*
+ * What a byte adds escaped: 1 for \" \\ \b \f \n \r \t, 5 for the other
+ * controls (\u00XX); nothing for the rest of ASCII and for other bytes.
+ */
+static const unsigned char scan_extra[256] = {
+	5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5,
+	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LOWS		UINT64_C(0x7f7f7f7f7f7f7f7f)
+/* Exact masks: 0x80 in each byte where it holds, 0 elsewhere. */
+#define ZERO8(y)	(~((((y) & LOWS) + LOWS) | (y)) & HIGHS)
+#define IS8(x, c)	ZERO8((x) ^ (ONES * (c)))
+#define LOW7GE(x, k)	((((x) & LOWS) + ONES * (0x80 - (k))) & HIGHS)
+/* Byte i - k of mask m at byte i, the word before (pm) coming in. */
+#define EARLIER(m, pm, k)	(((m) << (8 * (k))) | ((pm) >> (64 - 8 * (k))))
+/* How many bytes an exact mask marks. */
+#define COUNT8(m)	((((m) >> 7) * ONES) >> 56)
+
+/*
+ * What the escapes of word x add to its size: 5 for each control
+ * (\u00XX) but 1 for \b \t \n \f \r (0x08-0x0d but 0x0b), 1 for '"'
+ * and '\\'.  ls marks the last bytes of U+2028 and U+2029 (3 more each).
+ */
+static size_t
+word_extra(uint64_t x, uint64_t ls)
+{
+	uint64_t ctl, shortc;
+
+	ctl = ~(((x & LOWS) + ONES * 0x60) | x) & HIGHS;
+	if ((ctl | ls | IS8(x, 0x22) | IS8(x, 0x5c)) == 0)
+		return 0;
+	shortc = ctl & LOW7GE(x, 0x08) & ~LOW7GE(x, 0x0e) & ~IS8(x, 0x0b);
+	return (size_t)(5 * COUNT8(ctl) - 4 * COUNT8(shortc) +
+	    COUNT8(IS8(x, 0x22) | IS8(x, 0x5c)) + 3 * COUNT8(ls));
+}
+
+/*
+ * Whole words of s checked at once (exact masks, no branch on a byte's
+ * kind): a continuation byte exactly where a lead asks for one, no byte
+ * that is never UTF-8 or NUL, the second byte's range after 0xe0, 0xed,
+ * 0xf0 and 0xf4 as utf8_valid has it; escapes counted where a word holds
+ * a control, '"', '\\' or the end of U+2028/U+2029.  Stops before the
+ * first word that fails (or with fewer than 8 bytes left) and backs up
+ * to the character it is in: returns where jsonw_text_scan goes on,
+ * with the escapes of the bytes before it added to *extra.
+ */
+static size_t
+scan_words(const unsigned char *u, size_t n, size_t *extra)
+{
+	uint64_t x, x1, x2, x3, c0, e0, f0, me0, med, mf0, mf4, me2, m80;
+	uint64_t pc0 = 0, pe0 = 0, pf0 = 0, pme0 = 0, pmed = 0, pmf0 = 0;
+	uint64_t pmf4 = 0, pme2 = 0, pm80 = 0, err, ls;
+	size_t i = 0, k;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&x, u + i, 8);
+		if ((x & HIGHS) == 0 && ((pc0 >> 56) | (pe0 >> 48) |
+		    (pf0 >> 40)) == 0) {
+			/* ASCII, and no character of the word before open. */
+			if (ZERO8(x) != 0)
+				break;
+			*extra += word_extra(x, 0);
+			pc0 = pe0 = pf0 = pme0 = pmed = pmf0 = pmf4 = 0;
+			pme2 = pm80 = 0;
+			continue;
+		}
+		x1 = x << 1;
+		x2 = x << 2;
+		x3 = x << 3;
+		c0 = x & x1 & HIGHS;
+		e0 = c0 & x2;
+		f0 = e0 & x3;
+		me0 = IS8(x, 0xe0);
+		med = IS8(x, 0xed);
+		mf0 = IS8(x, 0xf0);
+		mf4 = IS8(x, 0xf4);
+		/* Continuations where they are due, and only there. */
+		err = (x & ~x1 & HIGHS) ^ (EARLIER(c0, pc0, 1) |
+		    EARLIER(e0, pe0, 2) | EARLIER(f0, pf0, 3));
+		err |= IS8(x | ONES, 0xc1) | (f0 & LOW7GE(x, 0x75)) | ZERO8(x);
+		err |= (EARLIER(me0, pme0, 1) & ~x2) |
+		    (EARLIER(med, pmed, 1) & x2) |
+		    (EARLIER(mf0, pmf0, 1) & ~(x2 | x3)) |
+		    (EARLIER(mf4, pmf4, 1) & (x2 | x3));
+		if (err != 0)
+			break;
+		me2 = IS8(x, 0xe2);
+		m80 = IS8(x, 0x80);
+		ls = EARLIER(me2, pme2, 2) & EARLIER(m80, pm80, 1) &
+		    IS8(x | ONES, 0xa9);
+		*extra += word_extra(x, ls);
+		pc0 = c0;
+		pe0 = e0;
+		pf0 = f0;
+		pme0 = me0;
+		pmed = med;
+		pmf0 = mf0;
+		pmf4 = mf4;
+		pme2 = me2;
+		pm80 = m80;
+	}
+	/* Back to the first byte of a character cut at i, if one is. */
+	for (k = i; k > 0 && i - k < 3 && (u[k - 1] & 0xc0) == 0x80; k--)
+		;
+	if (k > 0 && u[k - 1] >= 0xc0 && k - 1 + (u[k - 1] >= 0xf0 ? 4 :
+	    u[k - 1] >= 0xe0 ? 3 : 2) > i)
+		return k - 1;
+	return i;
+}
+#else
+static size_t
+scan_words(const unsigned char *u, size_t n, size_t *extra)
+{
+	(void)u;
+	(void)n;
+	(void)extra;
+	return 0;
+}
+#endif
+
+/* see jsonw.h */
+size_t
+jsonw_text_scan(const char *s, size_t n, size_t *escaped)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, ok, extra = 0;
+	unsigned st = SC_OK, c;
+	uint64_t x;
+
+	/* Whole words first; the automaton takes the rest, exactly. */
+	ok = i = scan_words(u, n, &extra);
+	while (i < n) {
+		c = u[i];
+		if (c < 0x80 && st <= SC_OK2028) {
+			/* Eight ASCII bytes that need no escape, at once. */
+			while (n - i >= 8) {
+				memcpy(&x, u + i, 8);
+				if (((x & HIGHS) | HASLESS(x, 0x20) |
+				    EQ8(x, 0x22) | EQ8(x, 0x5c)) != 0)
+					break;
+				i += 8;
+			}
+			ok = i;
+			if (i == n)
+				break;
+			c = u[i];
+		}
+		st = scan_next[st][scan_class[c]];
+		if (st == SC_BAD)
+			break;
+		/* Bytes of a character cut off at the end add nothing. */
+		extra += scan_extra[c] + (st == SC_OK2028 ? 3 : 0);
+		i++;
+		if (st <= SC_OK2028)
+			ok = i;
+	}
+	if (escaped != NULL)
+		*escaped += ok + extra;
+	return ok;
 }
 
 /* see jsonw.h */

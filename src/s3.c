@@ -883,7 +883,10 @@ s3_head_bucket(struct s3_client *c, struct slice bucket, struct s3_error *err)
 
 struct body_sink {
 	struct buf	*body;
+	size_t		 start;	/* body->n before the first byte */
 	uint64_t	 room;	/* bytes the window may still take */
+	s3_body_watch	 watch;
+	void		*watch_arg;
 };
 
 static int
@@ -894,7 +897,12 @@ sink_body(void *arg, const char *p, size_t n)
 	if (n > s->room)
 		return 1;
 	s->room -= n;
-	return buf_add(s->body, p, n) != 0;
+	if (buf_add(s->body, p, n) != 0)
+		return 1;
+	if (s->watch != NULL)
+		s->watch(s->watch_arg, s->body->p + s->start,
+		    s->body->n - s->start);
+	return 0;
 }
 
 /* see s3.h */
@@ -902,6 +910,17 @@ int
 s3_get_object(struct s3_client *c, struct slice bucket, struct slice key,
     uint64_t offset, uint64_t length, struct buf *body, struct s3_meta *m,
     struct s3_error *err)
+{
+	return s3_get_object_watched(c, bucket, key, offset, length, body, m,
+	    err, NULL, NULL);
+}
+
+/* see s3.h */
+int
+s3_get_object_watched(struct s3_client *c, struct slice bucket,
+    struct slice key, uint64_t offset, uint64_t length, struct buf *body,
+    struct s3_meta *m, struct s3_error *err, s3_body_watch watch,
+    void *watch_arg)
 {
 	struct body_sink sink;
 	struct s3_req q;
@@ -926,7 +945,10 @@ s3_get_object(struct s3_client *c, struct slice bucket, struct slice key,
 	q.range = range;
 	reply_init(&r, m);
 	sink.body = body;
+	sink.start = start;
 	sink.room = length;
+	sink.watch = watch;
+	sink.watch_arg = watch_arg;
 	r.sink = sink_body;
 	r.sink_arg = &sink;
 	/*

@@ -860,7 +860,7 @@ write_long_string(struct call *c, const char *p, size_t n, int b64)
 				len = utf8_boundary(p + off, len);
 			if (len == 0)
 				len = n - off;
-			/* Checked with utf8_valid before it was called text. */
+			/* Checked (as it came in, or with utf8_valid) as text. */
 			jsonw_string_part_utf8(c->w, p + off, len);
 		}
 		if (jsonrpc_writer_drain(c->out) == 0)
@@ -1314,6 +1314,76 @@ text_object(struct buf *t, struct slice b, struct slice k)
 	text_safe(t, k.p, k.n);
 }
 
+/* Where a scan of a text body stood: whole characters, escaped size. */
+struct text_mark {
+	size_t	pos;
+	size_t	esc;
+};
+
+/*
+ * A body scanned as text while it comes in (an s3_body_watch): UTF-8
+ * checked and escaped sizes counted while the network is still busy, with
+ * a mark about every TEXT_SCAN_STEP bytes for window_fit.
+ */
+struct text_scan {
+	size_t		 done;		/* bytes of whole, valid characters */
+	size_t		 esc;		/* their escaped size */
+	int		 stopped;	/* a byte past done is not text */
+	struct buf	 marks;		/* struct text_mark, pos ascending */
+};
+
+static void
+text_scan_watch(void *arg, const char *body, size_t n)
+{
+	struct text_scan *t = arg;
+	struct text_mark mk, last;
+
+	if (t->stopped || n < t->done)
+		return;
+	t->done += jsonw_text_scan(body + t->done, n - t->done, &t->esc);
+	/* Up to 3 bytes may be a character cut off: wait for the rest. */
+	if (n - t->done >= 4)
+		t->stopped = 1;
+	last.pos = 0;
+	if (t->marks.n >= sizeof(last))
+		memcpy(&last, t->marks.p + t->marks.n - sizeof(last),
+		    sizeof(last));
+	if (t->done - last.pos >= TEXT_SCAN_STEP) {
+		mk.pos = t->done;
+		mk.esc = t->esc;
+		/* Without memory there is one mark fewer: a longer fit. */
+		(void)buf_add(&t->marks, &mk, sizeof(mk));
+	}
+}
+
+/*
+ * jsonw_escaped_fit of the first len bytes of body, from the last mark of
+ * the scan that is within len and room, so only the rest is read again.
+ */
+static size_t
+text_scan_fit(const struct text_scan *t, const char *body, size_t len,
+    size_t room, size_t *used)
+{
+	struct text_mark mk, at;
+	size_t lo = 0, hi, mid, cut;
+
+	at.pos = at.esc = 0;
+	hi = t->marks.n / sizeof(mk);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		memcpy(&mk, t->marks.p + mid * sizeof(mk), sizeof(mk));
+		if (mk.pos <= len && mk.esc <= room) {
+			at = mk;
+			lo = mid + 1;
+		} else
+			hi = mid;
+	}
+	cut = jsonw_escaped_fit(body + at.pos, len - at.pos, room - at.esc,
+	    used);
+	*used += at.esc;
+	return at.pos + cut;
+}
+
 /* One window of s3_get_object, as it is described and written. */
 struct window {
 	struct slice		 b, k;
@@ -1325,6 +1395,7 @@ struct window {
 	const char		*img;		/* K_IMAGE: its MIME type */
 	const struct buf	*uri;		/* s3://bucket/key, encoded */
 	int			 shortened;	/* cut to fit the budget */
+	const struct text_scan	*scan;		/* K_TEXT: how it came in */
 };
 
 /* Builds structuredContent and the summary line of window x. */
@@ -1450,7 +1521,8 @@ window_fit(struct call *c, struct window *x)
 		over = window_overhead(c, x);
 		left = over < c->room ? c->room - over : 0;
 		if (x->kind == K_TEXT)
-			cut = jsonw_escaped_fit(x->body, x->len, left, &body);
+			cut = text_scan_fit(x->scan, x->body, x->len, left,
+			    &body);
 		else {
 			body = (x->len + 2) / 3 * 4;
 			cut = body <= left ? x->len : left / 4 * 3;
@@ -1502,6 +1574,7 @@ tool_get_object(struct call *c)
 	struct s3_meta m, m2;
 	struct s3_error err;
 	struct window x;
+	struct text_scan scan;
 	struct buf body, uri;
 	struct slice b = arg(c, A_BUCKET), k = arg(c, A_KEY);
 	uint64_t offset, length, max = c->t->cfg->max_get_size, len;
@@ -1516,6 +1589,8 @@ tool_get_object(struct call *c)
 	buf_init(&m.user, S3_MAX_META_BYTES);
 	buf_init(&body, 0);
 	buf_init(&uri, 0);
+	memset(&scan, 0, sizeof(scan));
+	buf_init(&scan.marks, 0);
 
 	if (length > max) {
 		/* Say how large the object is, when S3 tells, so the model
@@ -1546,8 +1621,8 @@ tool_get_object(struct call *c)
 	 */
 	if (length > c->room)
 		length = c->room > 0 ? c->room : 1;
-	if ((rc = s3_get_object(c->client, b, k, offset, length, &body, &m,
-	    &err)) != 0) {
+	if ((rc = s3_get_object_watched(c->client, b, k, offset, length,
+	    &body, &m, &err, text_scan_watch, &scan)) != 0) {
 		if (rc == S3_ERANGE)
 			write_error(c, "InvalidArgument", "offset %llu is at or "
 			    "past the end of the object, which has %llu bytes",
@@ -1591,8 +1666,10 @@ tool_get_object(struct call *c)
 		bytype = text_by_type(m.content_type);
 		truncated = offset + body.n < m.size;
 		len = truncated ? utf8_boundary(body.p, body.n) : body.n;
+		/* The scan as it came in settles it, or the checks of old. */
 		if (bytype != 0 && (len > 0 || body.n == 0) &&
-		    memchr(body.p, '\0', len) == NULL && utf8_valid(body.p, len))
+		    (scan.done == len || (memchr(body.p, '\0', len) == NULL &&
+		    utf8_valid(body.p, len))))
 			kind = K_TEXT;
 		else
 			len = body.n;
@@ -1617,12 +1694,14 @@ tool_get_object(struct call *c)
 	buf_addc(&uri, '/');
 	url_encode_path(&uri, k.p, k.n);
 	x.uri = &uri;
+	x.scan = &scan;
 	if (window_fit(c, &x) != 0)
 		goto out;
 	c->bytes = x.len;
 	c->has_bytes = 1;
 	window_write(c, &x, 0);
 out:
+	buf_free(&scan.marks);
 	buf_free(&uri);
 	buf_free(&body);
 	s3_meta_free(&m);

@@ -587,10 +587,94 @@ test_escaped_fit(void)
 	CHECK(jsonw_escaped_fit(big, sizeof(big), 6 * 101, &used) == 101);
 }
 
+/* The reference of jsonw_text_scan: the longest prefix utf8_valid takes. */
+static size_t
+scan_model(const char *s, size_t n, size_t *escaped)
+{
+	size_t k = n;
+
+	while (k > 0 && (!utf8_valid(s, k) || memchr(s, '\0', k) != NULL))
+		k--;
+	*escaped = written_size(s, k);
+	return k;
+}
+
+/*
+ * jsonw_text_scan against utf8_valid, memchr and what jsonw writes: every
+ * string of up to three bytes from a set of telling ones, then random
+ * strings of such bytes and characters, scanned whole and in two parts
+ * cut on a character (the sizes add up).
+ */
+static void
+test_text_scan(void)
+{
+	static const unsigned char bytes[] = {
+		0x00, 0x01, 0x09, 0x0a, 0x1f, 0x20, '"', '\\', 'a', 0x7f,
+		0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xa8, 0xa9, 0xbf, 0xc0, 0xc1,
+		0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+	};
+	static const char *const pieces[] = {
+		"a", "abcdefgh", "\"", "\\", "\n", "\x01", "\xc3\xa9",
+		"\xe2\x82\xac", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xf0\x9f\x98\x80",
+		"\xed\x9f\xbf", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf", "0123456789",
+		"\b", "\t", "\f", "\r", "\x07", "\x0b", "\x0e", "\x1f", "\x7f",
+		"\xe2\x80\x94", "\xe2\x82\xa8", "\xc3\xa9", "\xe3\x83\x86",
+	};
+	const size_t nb = sizeof(bytes), np = sizeof(pieces) / sizeof(pieces[0]);
+	char s[256];
+	size_t i, j, k, n, got, want, e, we, e2, cut, seed = 12345;
+	int t;
+
+	for (i = 0; i < nb * nb * nb + nb * nb + nb + 1; i++) {
+		n = i == 0 ? 0 : i <= nb ? 1 : i <= nb + nb * nb ? 2 : 3;
+		k = i - (n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 1 + nb :
+		    1 + nb + nb * nb);
+		for (j = 0; j < n; j++, k /= nb)
+			s[j] = (char)bytes[k % nb];
+		e = 0;
+		got = jsonw_text_scan(s, n, &e);
+		want = scan_model(s, n, &we);
+		CHECK(got == want && e == we);
+	}
+	for (t = 0; t < 40000; t++) {
+		n = 0;
+		for (;;) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			k = (seed >> 33) % (np + (t % 7 == 0 ? 3 : 0));
+			if (k >= np) {
+				j = (seed >> 45) % nb;
+				if (n + 1 > sizeof(s))
+					break;
+				s[n++] = (char)bytes[j];
+			} else {
+				j = strlen(pieces[k]);
+				if (n + j > sizeof(s))
+					break;
+				memcpy(s + n, pieces[k], j);
+				n += j;
+			}
+			if ((seed >> 20) % 23 == 0)
+				break;
+		}
+		e = 0;
+		got = jsonw_text_scan(s, n, &e);
+		want = scan_model(s, n, &we);
+		CHECKF(got == want && e == we, "random");
+		/* In two parts: the first ends on a character of the prefix. */
+		cut = got == 0 ? 0 : utf8_boundary(s, (seed >> 13) % (got + 1));
+		e2 = 0;
+		k = jsonw_text_scan(s, cut, &e2);
+		CHECKF(k == cut, "first part");
+		k += jsonw_text_scan(s + cut, n - cut, &e2);
+		CHECKF(k == got && e2 == e, "parts");
+	}
+}
+
 int
 main(void)
 {
 	test_escaped_fit();
+	test_text_scan();
 	test_strings();
 	test_all_ascii();
 	test_nesting();
