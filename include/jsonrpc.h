@@ -61,6 +61,12 @@ void	jsonrpc_release(struct jsonrpc_reader *);
 void	jsonrpc_reader_free(struct jsonrpc_reader *);
 /* 1 when jsonrpc_next() can answer without reading (a line or EOF). */
 int	jsonrpc_ready(const struct jsonrpc_reader *);
+/*
+ * Before the caller waits for input: moves the unconsumed bytes to the
+ * front and gives back the room a long message grew (as a read would),
+ * so that an idle server holds little.  Errors are left to the next read.
+ */
+void	jsonrpc_idle(struct jsonrpc_reader *);
 
 /*
  * Next line without its newline (a trailing '\r' is kept: JSON treats it as

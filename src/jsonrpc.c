@@ -115,6 +115,14 @@ make_room(struct jsonrpc_reader *r)
 }
 
 /* see jsonrpc.h */
+void
+jsonrpc_idle(struct jsonrpc_reader *r)
+{
+	if (!r->eof && !r->holding)
+		(void)make_room(r);
+}
+
+/* see jsonrpc.h */
 int
 jsonrpc_fill(struct jsonrpc_reader *r)
 {

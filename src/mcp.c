@@ -641,6 +641,8 @@ wait_input(struct mcp *m, int in)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	/* What a long message grew is given back while the server waits. */
+	jsonrpc_idle(&m->rd);
 	while (!jsonrpc_ready(&m->rd)) {
 		if ((w = audit_seal_wait_ms(m->tools.audit, time_now_ms())) == 0) {
 			(void)audit_seal_pending(m->tools.audit);

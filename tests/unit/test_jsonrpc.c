@@ -154,6 +154,26 @@ main(void)
 	free(big);
 
 	/*
+	 * The same room is given back without a read: a server that waits
+	 * for input after a long message (jsonrpc_idle) holds little; the
+	 * line queued behind it is intact.
+	 */
+	big = malloc((4u << 20) + 8);
+	memset(big, 'z', 4u << 20);
+	memcpy(big + (4u << 20), "\nq\n", 3);
+	fd = feed_by(big, (4u << 20) + 3, 65536);
+	jsonrpc_reader_init(&r, fd, 8u << 20);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 4u << 20);
+	CHECK(r.cap > 4u << 20);
+	jsonrpc_idle(&r);
+	CHECK(r.cap <= 1u << 20);
+	CHECK(jsonrpc_next(&r, &l) == JSONRPC_LINE && l.n == 1 &&
+	    l.p[0] == 'q');
+	jsonrpc_reader_free(&r);
+	close(fd);
+	free(big);
+
+	/*
 	 * Holding: a 1 MiB line stays where it is, byte for byte and writable,
 	 * while 1.5 MiB more are read behind it (more than the room left after
 	 * it, so reading moves to a buffer of its own); after the release the
