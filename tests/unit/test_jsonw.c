@@ -622,7 +622,8 @@ test_text_scan(void)
 	};
 	const size_t nb = sizeof(bytes), np = sizeof(pieces) / sizeof(pieces[0]);
 	char s[256];
-	size_t i, j, k, n, got, want, e, we, e2, cut, seed = 12345;
+	size_t i, j, k, n, got, want, e, we, e2, cut;
+	uint64_t seed = 12345;
 	int t;
 
 	for (i = 0; i < nb * nb * nb + nb * nb + nb + 1; i++) {
@@ -640,9 +641,9 @@ test_text_scan(void)
 		n = 0;
 		for (;;) {
 			seed = seed * 6364136223846793005u + 1442695040888963407u;
-			k = (seed >> 33) % (np + (t % 7 == 0 ? 3 : 0));
+			k = (size_t)((seed >> 33) % (np + (t % 7 == 0 ? 3 : 0)));
 			if (k >= np) {
-				j = (seed >> 45) % nb;
+				j = (size_t)((seed >> 45) % nb);
 				if (n + 1 > sizeof(s))
 					break;
 				s[n++] = (char)bytes[j];
@@ -661,7 +662,8 @@ test_text_scan(void)
 		want = scan_model(s, n, &we);
 		CHECKF(got == want && e == we, "random");
 		/* In two parts: the first ends on a character of the prefix. */
-		cut = got == 0 ? 0 : utf8_boundary(s, (seed >> 13) % (got + 1));
+		cut = got == 0 ? 0 : utf8_boundary(s,
+		    (size_t)((seed >> 13) % (got + 1)));
 		e2 = 0;
 		k = jsonw_text_scan(s, cut, &e2);
 		CHECKF(k == cut, "first part");
