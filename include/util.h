@@ -58,6 +58,10 @@ int	buf_add_u64(struct buf *, uint64_t);
 struct slice	slice_cstr(const char *);
 int	slice_eq(struct slice, const char *);		/* exact */
 int	slice_ieq(struct slice, const char *);		/* ASCII case-insensitive */
+/* Byte-wise order, a prefix before what it starts: < 0, 0, > 0. */
+int	slice_cmp(struct slice, struct slice);
+/* 1 when s starts with pre; the empty pre starts everything. */
+int	slice_starts(struct slice s, struct slice pre);
 struct slice	slice_trim(struct slice);		/* spaces and tabs */
 
 /* Base64 (RFC 4648, standard alphabet, padded). */

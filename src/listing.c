@@ -52,21 +52,17 @@ struct walk {
 
 /* ---- bytes and order -------------------------------------------------- */
 
+/* slice_cmp() and slice_starts() on the byte strings the walk handles. */
 static int
 order(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t	 n = an < bn ? an : bn;
-	int	 c = n ? memcmp(a, b, n) : 0;
-
-	if (c != 0)
-		return c;
-	return an < bn ? -1 : an > bn;
+	return slice_cmp((struct slice){ a, an }, (struct slice){ b, bn });
 }
 
 static int
 starts(const char *p, size_t n, struct slice pre)
 {
-	return pre.n == 0 || (n >= pre.n && memcmp(p, pre.p, pre.n) == 0);
+	return slice_starts((struct slice){ p, n }, pre);
 }
 
 enum mark { M_AT, M_PAST, M_DONE };
@@ -650,22 +646,6 @@ out:
 	return rc;
 }
 
-/*
- * A start_after inside a common prefix C (C is its first cn bytes): S3
- * lists only what sorts after start_after, and C sorts before it, so C
- * is not listed again.  pos moves past it.
- */
-static int
-skip_prefix(struct walk *w, size_t cn)
-{
-	char	 c[S3_MAX_KEY_BYTES];
-
-	if (cn > sizeof(c))
-		return 0;
-	memcpy(c, w->pos.p, cn);
-	return advance(w, c, cn, M_PAST);
-}
-
 /* ---- entry points ----------------------------------------------------- */
 
 /* see listing.h */
@@ -713,8 +693,15 @@ listing_run(const struct listing_key *k, struct listing_req *q,
 		rc = S3_ENOMEM;
 		goto out;
 	} else if ((cn = cp_len(q, w.pos.p, w.pos.n)) > 0 &&
-	    (rc = skip_prefix(&w, cn)) != 0)
+	    deal_prefix(&w, w.pos.p, cn, -1)) {
+		/*
+		 * A start_after inside a common prefix: S3 lists only what
+		 * sorts after it, and the prefix sorts before, so it is not
+		 * listed again; the walk starts past it.
+		 */
+		rc = w.rc;
 		goto out;
+	}
 	w.nranges = policy_list_ranges(q->rules, q->bucket, q->prefix,
 	    w.ranges, POLICY_MAX_ENTRIES);
 	early = walk(&w);

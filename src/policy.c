@@ -140,12 +140,6 @@ rule_text(struct policy_decision *d, struct text *t)
 }
 
 static int
-starts_with(struct slice s, struct slice pre)
-{
-	return pre.n == 0 || (s.n >= pre.n && memcmp(s.p, pre.p, pre.n) == 0);
-}
-
-static int
 lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
@@ -397,7 +391,7 @@ policy_key(const struct policy_rules *r, struct slice bucket,
 	}
 	for (i = 0; i < r->ndenied; i++)
 		if (denied_applies(&r->denied[i], bucket) &&
-		    starts_with(key, r->denied[i].prefix)) {
+		    slice_starts(key, r->denied[i].prefix)) {
 			deny_rule(d, &r->denied[i]);
 			return POLICY_EDENIED;
 		}
@@ -407,7 +401,7 @@ policy_key(const struct policy_rules *r, struct slice bucket,
 	}
 	for (i = 0; i < r->nallowed; i++)
 		if (allowed_applies(&r->allowed[i], bucket) &&
-		    starts_with(key, r->allowed[i].prefix)) {
+		    slice_starts(key, r->allowed[i].prefix)) {
 			allow(d, POLICY_TAG_ALLOWED, "allowed prefix ",
 			    r->allowed[i].text);
 			return 0;
@@ -425,7 +419,7 @@ denied_covering(const struct policy_rules *r, struct slice bucket,
 
 	for (i = 0; i < r->ndenied; i++)
 		if (denied_applies(&r->denied[i], bucket) &&
-		    starts_with(m, r->denied[i].prefix))
+		    slice_starts(m, r->denied[i].prefix))
 			return &r->denied[i];
 	return NULL;
 }
@@ -435,9 +429,9 @@ denied_covering(const struct policy_rules *r, struct slice bucket,
 static int
 narrow(const struct policy_rule *a, struct slice prefix, struct slice *m)
 {
-	if (starts_with(prefix, a->prefix))
+	if (slice_starts(prefix, a->prefix))
 		*m = prefix;
-	else if (starts_with(a->prefix, prefix))
+	else if (slice_starts(a->prefix, prefix))
 		*m = a->prefix;
 	else
 		return 0;
@@ -525,7 +519,7 @@ classify(const struct policy_rules *r, struct slice bucket,
 	}
 	for (i = 0; i < r->ndenied; i++)
 		if (denied_applies(&r->denied[i], bucket) &&
-		    starts_with(r->denied[i].prefix, prefix)) {
+		    slice_starts(r->denied[i].prefix, prefix)) {
 			allow(d, POLICY_TAG_FILTERED, "keys are hidden by "
 			    "denied prefix ", r->denied[i].text);
 			return POLICY_LIST_FILTER;
@@ -537,7 +531,7 @@ classify(const struct policy_rules *r, struct slice bucket,
 	under_allowed = 0;
 	for (i = 0; i < r->nallowed && !under_allowed; i++)
 		if (allowed_applies(&r->allowed[i], bucket) &&
-		    starts_with(prefix, r->allowed[i].prefix)) {
+		    slice_starts(prefix, r->allowed[i].prefix)) {
 			allow(d, POLICY_TAG_ALLOWED, "allowed prefix ",
 			    r->allowed[i].text);
 			under_allowed = 1;
@@ -577,7 +571,7 @@ policy_visible(const struct policy_rules *r, struct slice bucket,
 		return 1;
 	for (i = 0; i < r->nallowed; i++)
 		if (allowed_applies(&r->allowed[i], bucket) &&
-		    starts_with(key, r->allowed[i].prefix))
+		    slice_starts(key, r->allowed[i].prefix))
 			return 1;
 	return 0;
 }
@@ -594,24 +588,12 @@ policy_hiding_prefix(const struct policy_rules *r, struct slice bucket,
 		return 0;
 	for (i = 0; i < r->ndenied; i++)
 		if (denied_applies(&r->denied[i], bucket) &&
-		    starts_with(key, r->denied[i].prefix) &&
+		    slice_starts(key, r->denied[i].prefix) &&
 		    (!found || r->denied[i].prefix.n < prefix->n)) {
 			*prefix = r->denied[i].prefix;
 			found = 1;
 		}
 	return found;
-}
-
-/* Byte-wise order, a prefix before what it starts. */
-static int
-order(struct slice a, struct slice b)
-{
-	size_t	 n = a.n < b.n ? a.n : b.n;
-	int	 c = n ? memcmp(a.p, b.p, n) : 0;
-
-	if (c != 0)
-		return c;
-	return a.n < b.n ? -1 : a.n > b.n;
 }
 
 /* see policy.h */
@@ -645,12 +627,12 @@ policy_list_ranges(const struct policy_rules *r, struct slice bucket,
 	 * that lies inside an earlier one dropped. */
 	for (i = 1; i < n; i++) {
 		t = out[i];
-		for (j = i; j > 0 && order(out[j - 1], t) > 0; j--)
+		for (j = i; j > 0 && slice_cmp(out[j - 1], t) > 0; j--)
 			out[j] = out[j - 1];
 		out[j] = t;
 	}
 	for (i = k = 0; i < n; i++)
-		if (k == 0 || !starts_with(out[i], out[k - 1]))
+		if (k == 0 || !slice_starts(out[i], out[k - 1]))
 			out[k++] = out[i];
 	return k;
 }

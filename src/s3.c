@@ -1083,15 +1083,9 @@ on_bucket(void *arg, const struct s3xml_bucket *b)
 static void
 note_last(struct s3_listing *l, struct s3_span sp, int prefix)
 {
-	size_t n;
-	int c;
-
-	if (l->has_last) {
-		n = sp.len < l->last.len ? sp.len : l->last.len;
-		c = n ? memcmp(S3_POOL(l, sp), S3_POOL(l, l->last), n) : 0;
-		if (c < 0 || (c == 0 && sp.len <= l->last.len))
-			return;
-	}
+	if (l->has_last && slice_cmp((struct slice){ S3_POOL(l, sp), sp.len },
+	    (struct slice){ S3_POOL(l, l->last), l->last.len }) <= 0)
+		return;
 	l->last = sp;
 	l->has_last = 1;
 	l->last_prefix = prefix;

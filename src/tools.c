@@ -144,7 +144,6 @@ struct call {
 	int				 has_content;
 	int				 invalid;	/* bad arguments */
 	int				 filter;	/* listing: rules hide keys */
-	int				 unwritable;	/* the writer failed */
 	size_t				 entries;	/* listing: of the page */
 };
 
@@ -2326,10 +2325,8 @@ done:
 	 * string is made UTF-8 first) reaches the client as an error with
 	 * the call's id (mcp.c), and the audit says so.
 	 */
-	if (jsonw_error(w) != 0 && !c.canceled) {
+	if (jsonw_error(w) != 0 && !c.canceled)
 		snprintf(c.code, sizeof(c.code), "InternalError");
-		c.unwritable = 1;
-	}
 	if (e->id == TOOL_GET_OBJECT && c.has_bytes)
 		rate_charge(&t->bytes, (double)c.bytes, time_now_ms());
 	record(&c, request_id, t0);

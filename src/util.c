@@ -257,6 +257,25 @@ lower(int c)
 
 /* see util.h */
 int
+slice_cmp(struct slice a, struct slice b)
+{
+	size_t	 n = a.n < b.n ? a.n : b.n;
+	int	 c = n ? memcmp(a.p, b.p, n) : 0;
+
+	if (c != 0)
+		return c;
+	return a.n < b.n ? -1 : a.n > b.n;
+}
+
+/* see util.h */
+int
+slice_starts(struct slice s, struct slice pre)
+{
+	return pre.n == 0 || (s.n >= pre.n && memcmp(s.p, pre.p, pre.n) == 0);
+}
+
+/* see util.h */
+int
 slice_ieq(struct slice s, const char *c)
 {
 	size_t	 i;
