@@ -93,17 +93,10 @@ mcp_install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-/* Starts a response: the separator inside a batch, then the envelope. */
+/* Opens the envelope of the response to id: {"jsonrpc":"2.0","id":... */
 static void
-begin_response(struct mcp *m, struct jsonw *w, struct slice id)
+envelope(struct mcp *m, struct jsonw *w, struct slice id)
 {
-	if (m->in_batch) {
-		if (m->batch_first)
-			buf_addc(&m->wr.out, '[');
-		else
-			buf_addc(&m->wr.out, ',');
-		m->batch_first = 0;
-	}
 	m->resp_id = id;
 	jsonw_init(w, &m->wr.out);
 	jsonw_begin_object(w);
@@ -115,35 +108,49 @@ begin_response(struct mcp *m, struct jsonw *w, struct slice id)
 		jsonw_null(w);
 }
 
+/* Starts a response: the separator inside a batch, then the envelope. */
+static void
+begin_response(struct mcp *m, struct jsonw *w, struct slice id)
+{
+	if (m->in_batch) {
+		if (m->batch_first)
+			buf_addc(&m->wr.out, '[');
+		else
+			buf_addc(&m->wr.out, ',');
+		m->batch_first = 0;
+	}
+	envelope(m, w, id);
+}
+
+/* Ends an envelope with "error":{"code":...,"message":...}}. */
+static void
+error_member(struct jsonw *w, int code, const char *msg)
+{
+	jsonw_key(w, "error");
+	jsonw_begin_object(w);
+	jsonw_kint(w, "code", code);
+	jsonw_kstr(w, "message", msg);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+}
+
 static int
 end_message(struct mcp *m, struct jsonw *w)
 {
+	char msg[160];
 	int err;
 
 	/*
-	 * A writer that failed has cut its output back: put a fixed error
-	 * in its place rather than an empty line or a dangling comma.
+	 * A writer that failed has cut its output back (to after a batch's
+	 * separator): put an error to the same id in its place rather than
+	 * an empty line or a dangling comma.
 	 */
 	if ((err = jsonw_error(w)) != 0) {
-		char msg[160];
-
 		snprintf(msg, sizeof(msg), "Internal error: the answer could "
 		    "not be written (%s); the server goes on",
 		    jsonw_strerror(err));
-		jsonw_init(w, &m->wr.out);
-		jsonw_begin_object(w);
-		jsonw_kstr(w, "jsonrpc", "2.0");
-		jsonw_key(w, "id");
-		if (m->resp_id.p != NULL)
-			jsonw_raw(w, m->resp_id.p, m->resp_id.n);
-		else
-			jsonw_null(w);
-		jsonw_key(w, "error");
-		jsonw_begin_object(w);
-		jsonw_kint(w, "code", JSONRPC_INTERNAL_ERROR);
-		jsonw_kstr(w, "message", msg);
-		jsonw_end_object(w);
-		jsonw_end_object(w);
+		envelope(m, w, m->resp_id);
+		error_member(w, JSONRPC_INTERNAL_ERROR, msg);
 	}
 	if (m->in_batch)
 		return 0;
@@ -156,12 +163,7 @@ send_error(struct mcp *m, struct slice id, int code, const char *msg)
 	struct jsonw w;
 
 	begin_response(m, &w, id);
-	jsonw_key(&w, "error");
-	jsonw_begin_object(&w);
-	jsonw_kint(&w, "code", code);
-	jsonw_kstr(&w, "message", msg);
-	jsonw_end_object(&w);
-	jsonw_end_object(&w);
+	error_member(&w, code, msg);
 	return end_message(m, &w);
 }
 
