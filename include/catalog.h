@@ -27,7 +27,6 @@ enum catalog_tool {
 struct catalog_entry {
 	enum catalog_tool	 id;
 	const char		*name;
-	int			 write;	/* absent in read-only mode */
 	const char		*json;	/* the Tool object */
 	const char		*json_ro; /* in read-only mode, if it differs */
 };

@@ -16,19 +16,20 @@ extern const char *const mcp_versions[];
 /* SIGTERM and SIGINT end the loop after the message in hand. */
 void	mcp_install_signals(void);
 
-/*
- * Serves until end of input or a signal.  0 on a clean end; otherwise
- * nonzero with a message in err (a failed write to out, a failed start).
- */
-int	mcp_serve(const struct config *, int in, int out, char *err,
-	    size_t errlen);
+struct server;
 
 /*
- * mcp_serve(), calling ready(cfg) once the tools are set up (trust
- * anchors loaded, audit file open) and before the first message is read:
- * main.c narrows the process there (sandbox.h).
+ * The stdio loop over an open server (server.h): serves until end of
+ * input or a signal.  0 on a clean end; otherwise nonzero with a message
+ * in err (a failed write to out).
  */
-int	mcp_serve_ready(const struct config *, int in, int out, char *err,
-	    size_t errlen, void (*ready)(const struct config *));
+int	mcp_run(struct server *, int in, int out, char *err, size_t errlen);
+
+/*
+ * Opens a server on cfg, runs mcp_run() and closes it: for tests, which
+ * need no sandbox.  Nonzero with a message in err also when the server
+ * does not open.
+ */
+int	mcp_serve(struct config *, int in, int out, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * s3.h - S3 operations as typed results: ListBuckets, ListObjectsV2,
- * GetObject (one ranged GET), HeadObject.
+ * GetObject (one ranged GET), HeadObject, HeadBucket, PutObject,
+ * DeleteObject, CopyObject, and presigned URLs.
  *
  * A struct s3_client is one connection's state: its settings, a kept-alive
  * HTTP connection, its credential chain (creds.h), the SigV4 signing-key

@@ -1,6 +1,7 @@
 /*
- * tools.h - running the tools of catalog.h: argument validation against
- * each tool's schema, the S3 calls, and results shaped for a model.
+ * tools.h - running the tools of catalog.h on the server (server.h):
+ * argument validation against each tool's schema, the gate, the S3
+ * calls, and results shaped for a model.
  *
  * A result is a CallToolResult written with jsonw: on success text blocks
  * (compact text for the model, or the JSON of structuredContent when
@@ -15,32 +16,17 @@
 #include "json.h"
 #include "jsonrpc.h"
 #include "jsonw.h"
-#include "listing.h"
-#include "s3.h"
 
 #define TOOLS_ECANCELED	-1	/* the client cancelled; nothing written */
 
-struct audit;
+struct server;
 
-struct tools {
-	const struct config	*cfg;
-	struct tls_anchors	*anchors;	/* system or AWS_CA_BUNDLE */
-	struct tls_anchors	*own_anchors[CONFIG_MAX_CONNS]; /* ca_bundle */
-	const struct tls_anchors *conn_anchors[CONFIG_MAX_CONNS];
-	struct audit		*audit;		/* NULL: no audit */
-	int			 audit_failed;	/* said once on stderr */
-	struct s3_client	 clients[CONFIG_MAX_CONNS];
-	struct rate_bucket	 calls;		/* MCP_S3_RATE_LIMIT */
-	struct rate_bucket	 bytes;		/* MCP_S3_BYTE_LIMIT */
-	struct listing_key	 list_key;	/* seals listing tokens */
-};
-
-/* Loads the trust anchors when a connection uses https. */
-int	tools_init(struct tools *, const struct config *, char *err,
-	    size_t errlen);
-void	tools_free(struct tools *);
-void	tools_watch(struct tools *, int fd, int (*on_input)(void *),
-	    void *arg);
+/*
+ * The Tool object tools/list shows for e under cfg, or NULL when the tool
+ * is absent (a write tool in read-only mode).
+ */
+const char	*tools_listed(const struct catalog_entry *e,
+		    const struct config *cfg);
 
 /*
  * Runs tool e with arguments args (an object token of j, or negative for
@@ -53,7 +39,7 @@ void	tools_watch(struct tools *, int fd, int (*on_input)(void *),
  * is refused with SizeLimit.  Returns 0,
  * or TOOLS_ECANCELED with nothing written.
  */
-int	tools_call(struct tools *, const struct catalog_entry *e,
+int	tools_call(struct server *, const struct catalog_entry *e,
 	    const struct json *j, int args, struct slice request_id,
 	    size_t room, struct jsonw *w, struct jsonrpc_writer *out);
 

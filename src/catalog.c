@@ -57,7 +57,7 @@ CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"]," \
 "\"expires_at\"]},"
 
 const struct catalog_entry catalog[TOOL_COUNT] = {
-{ TOOL_LIST_BUCKETS, "s3_list_buckets", 0,
+{ TOOL_LIST_BUCKETS, "s3_list_buckets",
 "{\"name\":\"s3_list_buckets\",\"title\":\"List Buckets\","
 "\"description\":\"List the buckets these credentials can see, with their "
 "creation dates. Start here when you do not know which bucket holds what "
@@ -71,7 +71,7 @@ const struct catalog_entry catalog[TOOL_COUNT] = {
 "\"count\":" INT "},\"required\":[\"buckets\",\"count\"]},"
 READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_LIST_OBJECTS, "s3_list_objects", 0,
+{ TOOL_LIST_OBJECTS, "s3_list_objects",
 "{\"name\":\"s3_list_objects\",\"title\":\"List Objects\","
 "\"description\":\"List the objects of a bucket, one page at a time (at "
 "most max_keys per call), in key order. Narrow with prefix; pass "
@@ -110,7 +110,7 @@ CONNECTION_PROP "},\"required\":[\"bucket\"],\"additionalProperties\":false},"
 "\"is_truncated\"]},"
 READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_GET_OBJECT, "s3_get_object", 0,
+{ TOOL_GET_OBJECT, "s3_get_object",
 "{\"name\":\"s3_get_object\",\"title\":\"Get Object\","
 "\"description\":\"Read an object's content, one window at a time. Text "
 "comes back as plain text; PNG, JPEG, GIF and WebP images come back whole "
@@ -142,7 +142,7 @@ CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"],"
 "\"truncated\",\"is_base64\"]},"
 READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_GET_OBJECT_METADATA, "s3_get_object_metadata", 0,
+{ TOOL_GET_OBJECT_METADATA, "s3_get_object_metadata",
 "{\"name\":\"s3_get_object_metadata\",\"title\":\"Get Object Metadata\","
 "\"description\":\"Get an object's size, content type, last-modified "
 "time, ETag, storage class, version id and user metadata without reading "
@@ -161,7 +161,7 @@ BUCKET_PROP "," KEY_PROP "," CONNECTION_PROP "},"
 "\"required\":[\"bucket\",\"key\",\"size\",\"content_length\"]},"
 READ_ONLY_ANNOTATIONS "}", NULL },
 
-{ TOOL_PUT_OBJECT, "s3_put_object", 1,
+{ TOOL_PUT_OBJECT, "s3_put_object",
 "{\"name\":\"s3_put_object\",\"title\":\"Put Object\","
 "\"description\":\"Write an object: text as content, or binary as base64 "
 "in content with is_base64 true. It replaces an existing object of the same "
@@ -193,7 +193,7 @@ CONNECTION_PROP "},\"required\":[\"bucket\",\"key\",\"content\"],"
 "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
 "\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
 
-{ TOOL_DELETE_OBJECT, "s3_delete_object", 1,
+{ TOOL_DELETE_OBJECT, "s3_delete_object",
 "{\"name\":\"s3_delete_object\",\"title\":\"Delete Object\","
 "\"description\":\"Delete an object, or one version of it with "
 "version_id. Deleting is permanent unless the bucket keeps versions; "
@@ -213,7 +213,7 @@ CONNECTION_PROP "},\"required\":[\"bucket\",\"key\"],"
 "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
 "\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
 
-{ TOOL_COPY_OBJECT, "s3_copy_object", 1,
+{ TOOL_COPY_OBJECT, "s3_copy_object",
 "{\"name\":\"s3_copy_object\",\"title\":\"Copy Object\","
 "\"description\":\"Copy an object inside S3, within a bucket or to "
 "another bucket of the same connection, without downloading it. It "
@@ -246,14 +246,14 @@ CONNECTION_PROP "},\"required\":[\"source_bucket\",\"source_key\","
 "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
 "\"idempotentHint\":true,\"openWorldHint\":true}}", NULL },
 
-{ TOOL_PRESIGN_URL, "s3_presign_url", 0,
+{ TOOL_PRESIGN_URL, "s3_presign_url",
 PRESIGN_HEAD
 "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,"
 "\"idempotentHint\":false,\"openWorldHint\":true}}",
 PRESIGN_HEAD
 "\"annotations\":{\"readOnlyHint\":true,\"openWorldHint\":true}}" },
 
-{ TOOL_LIST_CONNECTIONS, "s3_list_connections", 0,
+{ TOOL_LIST_CONNECTIONS, "s3_list_connections",
 "{\"name\":\"s3_list_connections\",\"title\":\"List Connections\","
 "\"description\":\"List the S3 connections this server is configured "
 "with: name, region, endpoint and addressing style. Pass a name as the "

@@ -15,7 +15,7 @@
 #include "limits.h"
 #include "policy.h"
 #include "s3.h"
-#include "tools.h"
+#include "server.h"
 
 /* The table's columns, in order. */
 #define NCOLS	8
@@ -430,7 +430,7 @@ probe_run(struct probe *p, struct s3_client *c, const char *ep,
  * as a whole is unusable, the other buckets are not tried.
  */
 static void
-probe_conn(struct tools *t, size_t i, const char *const *buckets,
+probe_conn(struct server *t, size_t i, const char *const *buckets,
     size_t nb, struct probe *pr, struct shown *sh)
 {
 	size_t b;
@@ -455,7 +455,7 @@ probe_conn(struct tools *t, size_t i, const char *const *buckets,
 
 /* A child that died before reporting: its probes fail, saying so. */
 static void
-lost(struct tools *t, size_t i, const char *const *buckets, size_t nb,
+lost(struct server *t, size_t i, const char *const *buckets, size_t nb,
     struct probe *pr, struct shown *sh)
 {
 	size_t b;
@@ -571,7 +571,7 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
     FILE *errout)
 {
 	struct config cfg;
-	struct tools *t = NULL;
+	struct server *t = NULL;
 	struct probe *pr = NULL;
 	struct shown *sh = NULL;
 	struct check_row *rows = NULL;
@@ -583,7 +583,7 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
 	struct child run[CONFIG_MAX_CONNS];
 	size_t i, nb, np = 0, nper, maxp, sel = 0;
 	int64_t timeout_ms = 0;
-	int json = 0, missing = 0, rc, audit, fds[2], ws;
+	int json = 0, missing = 0, rc, fds[2], ws;
 	int status = CHECK_USAGE;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -649,9 +649,6 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
 			goto done;
 		}
 	}
-	/* A check is not a tool call: the audit file is not opened. */
-	audit = cfg.audit;
-	cfg.audit = 0;
 	if (timeout_ms > 0)
 		for (i = 0; i < cfg.nconns; i++)
 			cfg.conns[i].timeout_ms = timeout_ms;
@@ -667,7 +664,7 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
 		goto done;
 	}
 	/* The same trust anchors as the server's, loaded the same way. */
-	if (tools_init(t, &cfg, err, sizeof(err)) != 0) {
+	if (server_open(t, &cfg, SERVER_NO_AUDIT, err, sizeof(err)) != 0) {
 		fprintf(errout, "mcp-s3: %s\n", err);
 		goto done;
 	}
@@ -732,7 +729,7 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
 		    "audit %s\n", cfg.readonly ? "read-only" : "read-write",
 		    policy_active(&cfg.rules) ? "on" : "off", nb > 0 ?
 		    " (HeadBucket on each of MCP_S3_ALLOWED_BUCKETS)" : "",
-		    audit ? "on (a check writes no record)" : "off");
+		    cfg.audit ? "on (a check writes no record)" : "off");
 		rc |= check_table(&o, rows, np);
 	}
 	if (rc != 0) {
@@ -750,7 +747,7 @@ check_main(int argc, char *argv[], config_get_fn get, void *arg, FILE *out,
 	buf_free(&o);
 done:
 	if (t != NULL && t->cfg != NULL)
-		tools_free(t);
+		server_close(t);
 	free(t);
 	free(pr);
 	free(rows);

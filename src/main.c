@@ -14,6 +14,7 @@
 #include "config.h"
 #include "mcp.h"
 #include "sandbox.h"
+#include "server.h"
 #include "tls.h"
 
 #ifndef MCP_S3_VERSION
@@ -40,8 +41,9 @@ usage(FILE *f)
 	    "\n"
 	    "mcp-s3 is a Model Context Protocol server for Amazon S3 and "
 	    "S3-compatible\nstorage.  It speaks MCP (JSON-RPC, one message a "
-	    "line) on stdin and stdout;\nlogs go to stderr.  It is read-only.  "
-	    "Settings come from the environment:\n\n");
+	    "line) on stdin and stdout;\nlogs go to stderr.  It is read-only "
+	    "unless MCP_S3_EXT_READONLY=false.\nSettings come from the "
+	    "environment:\n\n");
 	for (s = config_settings; s->name != NULL; s++)
 		fprintf(f, "  %-22s %-9s %s\n", s->name, s->def, s->meaning);
 	fprintf(f, "\nmcp-s3 check tests each connection (endpoint, TLS, "
@@ -54,8 +56,8 @@ usage(FILE *f)
 
 /*
  * Narrows the process before serving; best effort, said in one line on
- * stderr (stdout is the JSON-RPC channel).  Runs once the tools are set
- * up: trust anchors loaded, the audit file open (mcp_serve_ready), so the
+ * stderr (stdout is the JSON-RPC channel).  Runs once the server is
+ * open: trust anchors loaded, the audit file open (server_open), so the
  * plan needs neither.
  */
 static void
@@ -126,6 +128,7 @@ main(int argc, char *argv[])
 {
 	struct sigaction sa;
 	struct config cfg;
+	struct server srv;
 	char err[512];
 	int i, rc;
 
@@ -171,8 +174,12 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	mcp_install_signals();
-	rc = mcp_serve_ready(&cfg, STDIN_FILENO, STDOUT_FILENO, err,
-	    sizeof(err), start_sandbox);
+	if ((rc = server_open(&srv, &cfg, 0, err, sizeof(err))) == 0) {
+		start_sandbox(&cfg);
+		rc = mcp_run(&srv, STDIN_FILENO, STDOUT_FILENO, err,
+		    sizeof(err));
+	}
+	server_close(&srv);
 	if (rc != 0)
 		fprintf(stderr, "mcp-s3: %s\n", err);
 	config_free(&cfg);

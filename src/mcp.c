@@ -17,6 +17,7 @@
 #include "jsonw.h"
 #include "limits.h"
 #include "mcp.h"
+#include "server.h"
 #include "tools.h"
 
 #ifndef MCP_S3_VERSION
@@ -58,9 +59,9 @@ static volatile sig_atomic_t stopping;
 
 struct mcp {
 	const struct config	*cfg;
+	struct server		*srv;
 	struct jsonrpc_reader	 rd;
 	struct jsonrpc_writer	 wr;
-	struct tools		 tools;
 	struct json_tok		*tok;
 	size_t			 ntok;		/* up to JSON_MAX_TOKENS */
 	int			 initialized;	/* initialize answered */
@@ -242,14 +243,10 @@ do_tools_list(struct mcp *m, const struct json *j, struct slice id,
 	jsonw_key(&w, "tools");
 	jsonw_begin_array(&w);
 	for (i = 0; i < TOOL_COUNT; i++) {
-		const char *t = catalog[i].json;
+		const char *t = tools_listed(&catalog[i], m->cfg);
 
-		/* Read-only mode: write tools are absent, not just refused. */
-		if (m->cfg->readonly && catalog[i].write)
-			continue;
-		if (m->cfg->readonly && catalog[i].json_ro != NULL)
-			t = catalog[i].json_ro;
-		jsonw_raw(&w, t, strlen(t));
+		if (t != NULL)
+			jsonw_raw(&w, t, strlen(t));
 	}
 	jsonw_end_array(&w);
 	jsonw_end_object(&w);
@@ -299,7 +296,7 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	/* What the result may take: the rest of the line but its end. */
 	used = jsonrpc_writer_line(&m->wr) + RESPONSE_TAIL + (m->in_batch ? 1 : 0);
 	room = used < m->cfg->max_message ? m->cfg->max_message - used : 0;
-	rc = tools_call(&m->tools, e, j, args, id, room, &w, &m->wr);
+	rc = tools_call(m->srv, e, j, args, id, room, &w, &m->wr);
 	buf_reset(&m->call_id);
 	if (rc == TOOLS_ECANCELED) {
 		/* A cancelled request gets no response at all. */
@@ -614,7 +611,7 @@ on_input(void *arg)
 		 * answers, so stop watching instead of cancelling.
 		 */
 		jsonrpc_scan(&m->rd, scan_cancel, m);
-		tools_watch(&m->tools, -1, NULL, NULL);
+		server_watch(m->srv, -1, NULL, NULL);
 		return m->cancelled;
 	}
 	/* A flood of 16 MiB during one call: nobody waits for this answer. */
@@ -646,8 +643,8 @@ wait_input(struct mcp *m, int in)
 	/* What a long message grew is given back while the server waits. */
 	jsonrpc_idle(&m->rd);
 	while (!jsonrpc_ready(&m->rd)) {
-		if ((w = audit_seal_wait_ms(m->tools.audit, time_now_ms())) == 0) {
-			(void)audit_seal_pending(m->tools.audit);
+		if ((w = audit_seal_wait_ms(m->srv->audit, time_now_ms())) == 0) {
+			(void)audit_seal_pending(m->srv->audit);
 			continue;
 		}
 		tp = NULL;
@@ -675,23 +672,32 @@ wait_input(struct mcp *m, int in)
 
 /* see mcp.h */
 int
-mcp_serve(const struct config *cfg, int in, int out, char *err,
-    size_t errlen)
+mcp_serve(struct config *cfg, int in, int out, char *err, size_t errlen)
 {
-	return mcp_serve_ready(cfg, in, out, err, errlen, NULL);
+	struct server srv;
+	int rc;
+
+	if (server_open(&srv, cfg, 0, err, errlen) != 0) {
+		server_close(&srv);
+		return 1;
+	}
+	rc = mcp_run(&srv, in, out, err, errlen);
+	server_close(&srv);
+	return rc;
 }
 
 /* see mcp.h */
 int
-mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
-    size_t errlen, void (*ready)(const struct config *))
+mcp_run(struct server *srv, int in, int out, char *err, size_t errlen)
 {
+	const struct config *cfg = srv->cfg;
 	struct mcp m;
 	struct slice line;
 	int rc, ret = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	m.srv = srv;
 	jsonrpc_reader_init(&m.rd, in, cfg->line_limit > 0 ?
 	    cfg->line_limit : MAX_LINE_BYTES);
 	jsonrpc_writer_init(&m.wr, out);
@@ -701,22 +707,17 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 	m.tok = calloc(m.ntok, sizeof(*m.tok));
 	if (m.tok == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	if (tools_init(&m.tools, cfg, err, errlen) != 0) {
-		free(m.tok);
-		return 1;
-	}
-	if (ready != NULL)
-		ready(cfg);
-	tools_watch(&m.tools, in, on_input, &m);
+	server_watch(srv, in, on_input, &m);
 	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, %s; connection "
 	    "%s (%s, region %s)\n", MCP_S3_VERSION, cfg->readonly ?
 	    "read-only" : "writes enabled",
 	    cfg->conns[cfg->default_conn].name,
 	    cfg->conns[cfg->default_conn].endpoint ?
 	    cfg->conns[cfg->default_conn].endpoint : "AWS",
-	    s3_client_region(&m.tools.clients[cfg->default_conn]));
+	    s3_client_region(&srv->clients[cfg->default_conn]));
 
 	while (!stopping) {
 		wait_input(&m, in);
@@ -749,7 +750,8 @@ mcp_serve_ready(const struct config *cfg, int in, int out, char *err,
 			break;
 		}
 	}
-	tools_free(&m.tools);
+out:
+	server_watch(srv, -1, NULL, NULL);
 	free(m.tok);
 	buf_free(&m.call_id);
 	jsonrpc_writer_free(&m.wr);
