@@ -28,19 +28,29 @@ struct server;
 const char	*tools_listed(const struct catalog_entry *e,
 		    const struct config *cfg);
 
+/* What the protocol layer hands a tool call besides its arguments. */
+struct tools_request {
+	struct slice	 id;	/* the raw JSON-RPC id, for the audit record */
+	size_t		 room;	/* bytes the result may take */
+	unsigned	 flags;	/* TOOLS_MODERN */
+};
+
+/* A 2026-07-28 request: the result opens with "resultType":"complete". */
+#define TOOLS_MODERN	0x1
+
 /*
  * Runs tool e with arguments args (an object token of j, or negative for
  * none) and writes its CallToolResult as the next value of w.  Checks
  * read-only mode and the access rules before any I/O, and writes one
- * audit record (request_id: the raw JSON-RPC id) when auditing is on.  Large
- * results are written out through out as they are produced.  The result
- * takes at most room bytes (what is left of the message budget): an
+ * audit record (request_id: req->id) when auditing is on.  Large results
+ * are written out through out as they are produced.  The result takes at
+ * most req->room bytes (what is left of the message budget): an
  * s3_get_object window is cut to fit, any other result that would not fit
- * is refused with SizeLimit.  Returns 0,
- * or TOOLS_ECANCELED with nothing written.
+ * is refused with SizeLimit.  Returns 0, or TOOLS_ECANCELED with nothing
+ * written.
  */
 int	tools_call(struct server *, const struct catalog_entry *e,
-	    const struct json *j, int args, struct slice request_id,
-	    size_t room, struct jsonw *w, struct jsonrpc_writer *out);
+	    const struct json *j, int args, const struct tools_request *req,
+	    struct jsonw *w, struct jsonrpc_writer *out);
 
 #endif

@@ -76,6 +76,7 @@ struct call {
 	struct jsonw			*w;
 	struct jsonrpc_writer		*out;
 	size_t				 room;	/* bytes the result may take */
+	unsigned			 flags;	/* TOOLS_MODERN */
 	struct buf			 sc;	/* structuredContent */
 	struct buf			 text;	/* compact text */
 	int				 canceled;

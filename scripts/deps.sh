@@ -119,5 +119,9 @@ case $what in test|all)
 	if [ ! -f "$top/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
 		(cd "$top" && npm install --no-audit --no-fund --silent >/dev/null)
 	fi
+	# A real host, in a folder of its own (tests/integration/test_claude_code.py).
+	if [ ! -x "$top/tests/hosts/node_modules/.bin/claude" ]; then
+		(cd "$top/tests/hosts" && npm install --no-audit --no-fund --silent >/dev/null)
+	fi
 	;;
 esac

@@ -39,6 +39,26 @@ const char *const mcp_versions[] = {
 	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
 };
 
+/*
+ * The stateless revision: a request that names it in its _meta is served
+ * on its own, before or without initialize.
+ */
+#define MODERN_VERSION	"2026-07-28"
+#define META_VERSION	"io.modelcontextprotocol/protocolVersion"
+#define META_CAPS	"io.modelcontextprotocol/clientCapabilities"
+#define META_SERVER	"io.modelcontextprotocol/serverInfo"
+/* UnsupportedProtocolVersionError (2026-07-28). */
+#define MCP_UNSUPPORTED_VERSION	(-32022)
+/* A requested version longer than this is not echoed but refused. */
+#define MCP_MAX_VERSION_BYTES	64
+/*
+ * Cache hints of the lists (2026-07-28): what this process lists never
+ * changes while it runs, but it depends on its settings, so no cache
+ * shared between users should keep it.
+ */
+#define MCP_LIST_TTL_MS		3600000
+#define MCP_CACHE_SCOPE		"private"
+
 static const char instructions[] =
     "mcp-s3 gives access to Amazon S3 or S3-compatible storage (read-only "
     "unless the server enables writes). "
@@ -168,6 +188,156 @@ send_error(struct mcp *m, struct slice id, int code, const char *msg)
 	return end_message(m, &w);
 }
 
+/* "capabilities":{...}, the same in both eras. */
+static void
+capabilities(struct jsonw *w)
+{
+	jsonw_key(w, "capabilities");
+	jsonw_begin_object(w);
+	jsonw_key(w, "tools");
+	jsonw_begin_object(w);
+	jsonw_kbool(w, "listChanged", 0);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+}
+
+/* The Implementation object: initialize's serverInfo, discover's _meta. */
+static void
+server_info(struct jsonw *w, const char *key)
+{
+	jsonw_key(w, key);
+	jsonw_begin_object(w);
+	jsonw_kstr(w, "name", "mcp-s3");
+	jsonw_kstr(w, "title", "S3 (mcp-s3)");
+	jsonw_kstr(w, "version", MCP_S3_VERSION);
+	jsonw_end_object(w);
+}
+
+/*
+ * Opens a response's result object; a modern one starts with its
+ * resultType, and a list (cacheable) with the cache hints too.
+ */
+static void
+begin_result(struct mcp *m, struct jsonw *w, struct slice id, int modern,
+    int cacheable)
+{
+	begin_response(m, w, id);
+	jsonw_key(w, "result");
+	jsonw_begin_object(w);
+	if (modern)
+		jsonw_kstr(w, "resultType", "complete");
+	if (modern && cacheable) {
+		jsonw_kint(w, "ttlMs", MCP_LIST_TTL_MS);
+		jsonw_kstr(w, "cacheScope", MCP_CACHE_SCOPE);
+	}
+}
+
+/* Ends what begin_result opened: the result, then the envelope. */
+static int
+end_result(struct mcp *m, struct jsonw *w)
+{
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+	return end_message(m, w);
+}
+
+static void
+version_list(struct jsonw *w, const char *key)
+{
+	size_t i;
+
+	jsonw_key(w, key);
+	jsonw_begin_array(w);
+	jsonw_str(w, MODERN_VERSION);
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		jsonw_str(w, mcp_versions[i]);
+	jsonw_end_array(w);
+}
+
+/*
+ * server/discover, in either era and at any time: it changes nothing, so
+ * a client that then sends initialize gets the legacy handshake as ever.
+ */
+static int
+do_discover(struct mcp *m, struct slice id)
+{
+	struct jsonw w;
+
+	begin_result(m, &w, id, 1, 1);
+	version_list(&w, "supportedVersions");
+	capabilities(&w);
+	jsonw_kstr(&w, "instructions", instructions);
+	jsonw_key(&w, "_meta");
+	jsonw_begin_object(&w);
+	server_info(&w, META_SERVER);
+	jsonw_end_object(&w);
+	return end_result(m, &w);
+}
+
+static int
+send_unsupported(struct mcp *m, struct slice id, struct slice requested)
+{
+	struct jsonw w;
+
+	begin_response(m, &w, id);
+	jsonw_key(&w, "error");
+	jsonw_begin_object(&w);
+	jsonw_kint(&w, "code", MCP_UNSUPPORTED_VERSION);
+	jsonw_kstr(&w, "message", "Unsupported protocol version: this "
+	    "server speaks " MODERN_VERSION " per request, and 2025-11-25, "
+	    "2025-06-18, 2025-03-26 and 2024-11-05 after initialize");
+	jsonw_key(&w, "data");
+	jsonw_begin_object(&w);
+	version_list(&w, "supported");
+	jsonw_key(&w, "requested");
+	jsonw_raw(&w, requested.p, requested.n);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	return end_message(m, &w);
+}
+
+/*
+ * The era of request t: 1 when its params._meta names a protocol version
+ * (2026-07-28: served on its own), 0 when not (legacy: it needs
+ * initialize).  A modern request this server cannot serve is answered
+ * here, and -1 returned with *rc the result of writing that answer:
+ * another version (UnsupportedProtocolVersionError), or no client
+ * capabilities, which every modern request but server/discover carries.
+ */
+static int
+request_era(struct mcp *m, const struct json *j, struct slice id,
+    int params, int *rc)
+{
+	struct slice v;
+	int meta, vt, ct;
+
+	meta = params >= 0 ? json_find(j, params, "_meta") : JSON_ENOTFOUND;
+	if (json_type(j, meta) != JSON_OBJECT)
+		return 0;
+	if ((vt = json_find(j, meta, META_VERSION)) < 0)
+		return 0;
+	*rc = 0;
+	v = json_raw(j, vt);
+	if (json_type(j, vt) != JSON_STRING)
+		*rc = send_error(m, id, JSONRPC_INVALID_PARAMS, "Invalid "
+		    "params: _meta " META_VERSION " must be a string");
+	else if (v.n > MCP_MAX_VERSION_BYTES)
+		*rc = send_error(m, id, JSONRPC_INVALID_PARAMS, "Invalid "
+		    "params: _meta " META_VERSION " is longer than any "
+		    "protocol version");
+	else if (!json_streq(j, vt, MODERN_VERSION))
+		*rc = send_unsupported(m, id, v);
+	else if (json_type(j, (ct = json_find(j, meta, META_CAPS))) !=
+	    JSON_OBJECT)
+		*rc = send_error(m, id, JSONRPC_INVALID_PARAMS, "Invalid "
+		    "params: a " MODERN_VERSION " request needs _meta "
+		    META_CAPS " (an object)");
+	else
+		return 1;
+	return -1;
+}
+
 static const char *
 pick_version(const struct json *j, int params)
 {
@@ -201,32 +371,17 @@ do_initialize(struct mcp *m, const struct json *j, struct slice id,
 	m->version = pick_version(j, params);
 	m->initialized = 1;
 
-	begin_response(m, &w, id);
-	jsonw_key(&w, "result");
-	jsonw_begin_object(&w);
+	begin_result(m, &w, id, 0, 0);
 	jsonw_kstr(&w, "protocolVersion", m->version);
-	jsonw_key(&w, "capabilities");
-	jsonw_begin_object(&w);
-	jsonw_key(&w, "tools");
-	jsonw_begin_object(&w);
-	jsonw_kbool(&w, "listChanged", 0);
-	jsonw_end_object(&w);
-	jsonw_end_object(&w);
-	jsonw_key(&w, "serverInfo");
-	jsonw_begin_object(&w);
-	jsonw_kstr(&w, "name", "mcp-s3");
-	jsonw_kstr(&w, "title", "S3 (mcp-s3)");
-	jsonw_kstr(&w, "version", MCP_S3_VERSION);
-	jsonw_end_object(&w);
+	capabilities(&w);
+	server_info(&w, "serverInfo");
 	jsonw_kstr(&w, "instructions", instructions);
-	jsonw_end_object(&w);
-	jsonw_end_object(&w);
-	return end_message(m, &w);
+	return end_result(m, &w);
 }
 
 static int
 do_tools_list(struct mcp *m, const struct json *j, struct slice id,
-    int params)
+    int params, int modern)
 {
 	struct jsonw w;
 	size_t i;
@@ -237,9 +392,7 @@ do_tools_list(struct mcp *m, const struct json *j, struct slice id,
 		return send_error(m, id, JSONRPC_INVALID_PARAMS,
 		    "Invalid params: unknown cursor; tools/list has one page");
 
-	begin_response(m, &w, id);
-	jsonw_key(&w, "result");
-	jsonw_begin_object(&w);
+	begin_result(m, &w, id, modern, 1);
 	jsonw_key(&w, "tools");
 	jsonw_begin_array(&w);
 	for (i = 0; i < TOOL_COUNT; i++) {
@@ -249,20 +402,19 @@ do_tools_list(struct mcp *m, const struct json *j, struct slice id,
 			jsonw_raw(&w, t, strlen(t));
 	}
 	jsonw_end_array(&w);
-	jsonw_end_object(&w);
-	jsonw_end_object(&w);
-	return end_message(m, &w);
+	return end_result(m, &w);
 }
 
 static int
 do_tools_call(struct mcp *m, const struct json *j, struct slice id,
-    int params)
+    int params, int modern)
 {
 	const struct catalog_entry *e;
+	struct tools_request req;
 	struct jsonw w;
 	struct slice name;
 	char msg[256];
-	size_t mark, used, room;
+	size_t mark, used;
 	int nt, args, rc;
 
 	nt = params >= 0 ? json_find(j, params, "name") : JSON_ENOTFOUND;
@@ -295,8 +447,10 @@ do_tools_call(struct mcp *m, const struct json *j, struct slice id,
 	jsonw_key(&w, "result");
 	/* What the result may take: the rest of the line but its end. */
 	used = jsonrpc_writer_line(&m->wr) + RESPONSE_TAIL + (m->in_batch ? 1 : 0);
-	room = used < m->cfg->max_message ? m->cfg->max_message - used : 0;
-	rc = tools_call(m->srv, e, j, args, id, room, &w, &m->wr);
+	req.id = id;
+	req.room = used < m->cfg->max_message ? m->cfg->max_message - used : 0;
+	req.flags = modern ? TOOLS_MODERN : 0;
+	rc = tools_call(m->srv, e, j, args, &req, &w, &m->wr);
 	buf_reset(&m->call_id);
 	if (rc == TOOLS_ECANCELED) {
 		/* A cancelled request gets no response at all. */
@@ -339,7 +493,7 @@ handle(struct mcp *m, const struct json *j, int t)
 {
 	struct slice id = { NULL, 0 };
 	enum json_type it;
-	int idt, mt, params;
+	int idt, mt, params, modern, rc;
 
 	if (json_type(j, t) != JSON_OBJECT)
 		return send_error(m, id, JSONRPC_INVALID_REQUEST,
@@ -391,26 +545,27 @@ handle(struct mcp *m, const struct json *j, int t)
 		 * call runs; here it names a finished one), the rest ignored. */
 		return 0;
 	}
+	if (json_streq(j, mt, "server/discover"))
+		return do_discover(m, id);
+	if ((modern = request_era(m, j, id, params, &rc)) < 0)
+		return rc;
 	if (json_streq(j, mt, "ping")) {
 		struct jsonw w;
 
-		begin_response(m, &w, id);
-		jsonw_key(&w, "result");
-		jsonw_begin_object(&w);
-		jsonw_end_object(&w);
-		jsonw_end_object(&w);
-		return end_message(m, &w);
+		begin_result(m, &w, id, modern, 0);
+		return end_result(m, &w);
 	}
 	if (json_streq(j, mt, "initialize"))
 		return do_initialize(m, j, id, params);
-	if (!m->initialized)
+	if (!m->initialized && !modern)
 		return send_error(m, id, JSONRPC_INVALID_REQUEST,
 		    "Invalid Request: the server is not initialized; send "
-		    "initialize first");
+		    "initialize first (or name protocol version "
+		    MODERN_VERSION " in _meta)");
 	if (json_streq(j, mt, "tools/list"))
-		return do_tools_list(m, j, id, params);
+		return do_tools_list(m, j, id, params, modern);
 	if (json_streq(j, mt, "tools/call"))
-		return do_tools_call(m, j, id, params);
+		return do_tools_call(m, j, id, params, modern);
 	return send_error(m, id, JSONRPC_METHOD_NOT_FOUND,
 	    "Method not found");
 }

@@ -270,7 +270,7 @@ record(struct call *c, struct slice request_id, int64_t t0)
 /* see tools.h */
 int
 tools_call(struct server *t, const struct catalog_entry *e,
-    const struct json *j, int args, struct slice request_id, size_t room,
+    const struct json *j, int args, const struct tools_request *req,
     struct jsonw *w, struct jsonrpc_writer *out)
 {
 	struct call c;
@@ -284,7 +284,8 @@ tools_call(struct server *t, const struct catalog_entry *e,
 	c.d = &tools_table[e->id];
 	c.w = w;
 	c.out = out;
-	c.room = room;
+	c.room = req->room;
+	c.flags = req->flags;
 	buf_init(&c.sc, 0);
 	buf_init(&c.text, 0);
 	c.conn = &t->cfg->conns[t->cfg->default_conn];
@@ -324,7 +325,7 @@ done:
 		snprintf(c.code, sizeof(c.code), "InternalError");
 	if ((c.d->flags & TOOL_BYTES_OUT) && c.has_bytes)
 		rate_charge(&t->bytes, (double)c.bytes, time_now_ms());
-	record(&c, request_id, t0);
+	record(&c, req->id, t0);
 	tools_free_args(&c.a);
 	buf_free(&c.sc);
 	buf_free(&c.text);

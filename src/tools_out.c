@@ -30,6 +30,22 @@ utf8_scrub(char *p, size_t n)
 	}
 }
 
+/*
+ * Opens a CallToolResult up to its first text block's "text" member:
+ * {["resultType":"complete",]"content":[{"type":"text",
+ */
+static void
+open_result(struct call *c)
+{
+	jsonw_begin_object(c->w);
+	if (c->flags & TOOLS_MODERN)
+		jsonw_kstr(c->w, "resultType", "complete");
+	jsonw_key(c->w, "content");
+	jsonw_begin_array(c->w);
+	jsonw_begin_object(c->w);
+	jsonw_kstr(c->w, "type", "text");
+}
+
 /* Writes an isError result: "<code>: <message>". */
 void
 tools_error(struct call *c, const char *code, const char *fmt, ...)
@@ -48,11 +64,7 @@ tools_error(struct call *c, const char *code, const char *fmt, ...)
 	/* A message cut to fit must not end inside a character. */
 	buf_add(&msg, tmp, utf8_boundary(tmp, strlen(tmp)));
 
-	jsonw_begin_object(c->w);
-	jsonw_key(c->w, "content");
-	jsonw_begin_array(c->w);
-	jsonw_begin_object(c->w);
-	jsonw_kstr(c->w, "type", "text");
+	open_result(c);
 	/*
 	 * Arguments are valid UTF-8; should a quoted piece still be cut
 	 * inside a character, its bytes become '?' so the text survives.
@@ -327,11 +339,7 @@ tools_s3_fail(struct call *c, int rc, const struct s3_error *err)
 void
 tools_begin_result(struct call *c)
 {
-	jsonw_begin_object(c->w);
-	jsonw_key(c->w, "content");
-	jsonw_begin_array(c->w);
-	jsonw_begin_object(c->w);
-	jsonw_kstr(c->w, "type", "text");
+	open_result(c);
 	if (c->srv->cfg->text_format == CONFIG_TEXT_JSON)
 		jsonw_kstring(c->w, "text", c->sc.p, c->sc.n);
 	else

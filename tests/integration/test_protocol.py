@@ -274,10 +274,109 @@ def batch_refused_unless_2025_03_26():
 @S.test
 def unknown_method():
     with started() as s:
-        for m in ["no/such/method", "resources/read", "server/discover"]:
+        for m in ["no/such/method", "resources/read"]:
             expect_error(s.request(m, {}), -32601, m)
-        # an id that is a string (as inspector's probe sends)
-        expect_error(s.request("server/discover", {}, rid="server-discover-probe-1"), -32601, "server/discover")
+        expect_error(s.request("no/such/method", {"_meta": MODERN_META}), -32601, "modern no/such/method")
+
+
+# --- the eras: 2026-07-28 per request, legacy after initialize --------------
+MODERN = "2026-07-28"
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": MODERN,
+               "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def modern(params=None, **meta):
+    p = dict(params or {})
+    p["_meta"] = dict(MODERN_META, **meta)
+    return p
+
+
+def check_discover(r, what):
+    check("result" in r, "%s: server/discover should succeed, got %s" % (what, short(r)))
+    res = r["result"]
+    eq(res.get("resultType"), "complete", what + ": resultType")
+    sv = res.get("supportedVersions")
+    check(isinstance(sv, list) and sv[0] == MODERN and set(VERSIONS) <= set(sv),
+          "%s: supportedVersions should hold %s and every legacy version: %s" % (what, MODERN, sv))
+    check(isinstance(res.get("capabilities"), dict) and "tools" in res["capabilities"],
+          "%s: capabilities.tools: %s" % (what, short(res)))
+    si = (res.get("_meta") or {}).get("io.modelcontextprotocol/serverInfo") or {}
+    eq(si.get("name"), "mcp-s3", what + ": _meta serverInfo name")
+    check(isinstance(si.get("version"), str), "%s: serverInfo version" % what)
+    check(isinstance(res.get("instructions"), str) and "s3_list_objects" in res["instructions"],
+          "%s: instructions" % what)
+    check(isinstance(res.get("ttlMs"), int) and res["ttlMs"] > 0 and res.get("cacheScope") in ("public", "private"),
+          "%s: ttlMs and cacheScope: %s" % (what, short(res)))
+
+
+@S.test
+def discover_is_answered_before_and_after_initialize():
+    with Server() as s:
+        # Claude Code's probe: a string id, the modern _meta
+        check_discover(s.request("server/discover", modern(), rid="discover-1"), "modern probe")
+        check_discover(s.request("server/discover", {}), "probe without _meta")
+        # a legacy request still needs initialize after a discover
+        err = expect_error(s.request("tools/list"), -32600, "legacy tools/list after discover")
+        check("initiali" in err["message"], "message names initialize: %r" % err["message"])
+        r = s.initialize("2025-11-25")
+        eq(r.get("protocolVersion"), "2025-11-25", "initialize after discover selects the legacy era")
+        lst = s.result("tools/list")
+        check("resultType" not in lst and "ttlMs" not in lst, "a legacy tools/list has no modern members: %s"
+              % short(lst))
+        check_discover(s.request("server/discover"), "discover after initialize")
+        ping_ok(s, "after discover")
+
+
+@S.test
+def modern_requests_need_no_initialize():
+    with Server() as s:
+        a = s.request("tools/list", modern())
+        b = s.request("tools/list", modern())
+        check("result" in a, "modern tools/list: %s" % short(a))
+        res = a["result"]
+        eq(res.get("resultType"), "complete", "tools/list resultType")
+        check(isinstance(res.get("ttlMs"), int) and res.get("cacheScope") in ("public", "private"),
+              "tools/list cache hints: %s" % short({k: v for k, v in res.items() if k != "tools"}))
+        eq([t["name"] for t in res["tools"]], READONLY_TOOLS, "modern tools/list names")
+        eq(a["result"], b["result"], "tools/list is deterministic")
+        r = s.request("tools/call", modern({"name": "s3_list_connections", "arguments": {}}))
+        check("result" in r and r["result"].get("resultType") == "complete" and not r["result"].get("isError"),
+              "modern tools/call: %s" % short(r))
+        check(r["result"]["content"][0]["type"] == "text", "content after resultType: %s" % short(r))
+        r = s.request("tools/call", modern({"name": "s3_get_object", "arguments": {"bucket": "b"}}))
+        check(r["result"].get("isError") and r["result"].get("resultType") == "complete",
+              "a modern tool error has resultType too: %s" % short(r))
+        r = s.request("ping", modern())
+        eq(r.get("result"), {"resultType": "complete"}, "modern ping")
+        # the same process still speaks legacy after initialize
+        s.initialize("2025-06-18")
+        lst = s.result("tools/list")
+        check("resultType" not in lst, "legacy tools/list after modern requests: %s" % short(lst))
+        r = s.request("tools/list", modern())
+        eq(r.get("result", {}).get("resultType"), "complete", "modern tools/list after initialize")
+
+
+@S.test
+def modern_version_and_meta_errors():
+    with Server() as s:
+        for v in ["2099-01-01", "2025-11-25", ""]:
+            err = expect_error(s.request("tools/list", modern(**{"io.modelcontextprotocol/protocolVersion": v})),
+                               -32022, "version %r" % v)
+            d = err.get("data") or {}
+            eq(d.get("requested"), v, "data.requested")
+            check(isinstance(d.get("supported"), list) and MODERN in d["supported"],
+                  "data.supported: %s" % short(d))
+        expect_error(s.request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": MODERN}}),
+                     -32602, "no clientCapabilities")
+        expect_error(s.request("tools/list", modern(**{"io.modelcontextprotocol/clientCapabilities": []})),
+                     -32602, "clientCapabilities not an object")
+        expect_error(s.request("tools/list", modern(**{"io.modelcontextprotocol/protocolVersion": 20260728})),
+                     -32602, "version not a string")
+        err = expect_error(s.request("tools/call", modern({"name": "s3_list_buckets"},
+                                                          **{"io.modelcontextprotocol/protocolVersion": "x" * 100000})),
+                           -32602, "a 100,000-byte version")
+        check(len(json.dumps(err)) < 400, "the long version is not echoed: %d bytes" % len(json.dumps(err)))
+        ping_ok(s, "after modern errors")
 
 
 @S.test
