@@ -102,8 +102,7 @@ int	config_load(struct config *, config_get_fn, void *arg,
 	    char *err, size_t errlen);
 void	config_free(struct config *);
 
-/* Parsers shared with tests: 0 or CONFIG_EINVAL. */
-int	config_parse_size(const char *, uint64_t *);
+/* Parsers shared with tests: 0 or CONFIG_EINVAL (sizes: util.h). */
 int	config_parse_bool(const char *, int *);
 int	config_parse_duration_ms(const char *, int64_t *);
 

@@ -115,5 +115,11 @@ int	util_random(void *, size_t);
 
 /* Parse a non-negative decimal integer, whole string, no overflow. */
 int	parse_u64(const char *, size_t, uint64_t *);
+/*
+ * A byte count: digits, then nothing, B, or K, M, G, T with an optional
+ * B or iB (any case; all multiples of 1024), no blanks, no overflow.
+ * 0 or UTIL_EINVAL.  MCP_S3_MAX_GET_SIZE and MCP_S3_BYTE_LIMIT use it.
+ */
+int	util_parse_size(const char *, uint64_t *);
 
 #endif

@@ -93,44 +93,6 @@ get(config_get_fn fn, void *arg, const char *name)
 	return v;
 }
 
-/* see config.h */
-int
-config_parse_size(const char *s, uint64_t *out)
-{
-	static const struct {
-		const char	*suffix;
-		unsigned	 shift;
-	} units[] = {
-		{ "", 0 }, { "b", 0 },
-		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
-		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
-		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
-		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
-	};
-	uint64_t v;
-	size_t i, n;
-	char suf[4];
-
-	for (n = 0; isdigit((unsigned char)s[n]); n++)
-		;
-	if (n == 0 || parse_u64(s, n, &v) != 0)
-		return CONFIG_EINVAL;
-	if (strlen(s + n) >= sizeof(suf))
-		return CONFIG_EINVAL;
-	for (i = 0; s[n + i] != '\0'; i++)
-		suf[i] = (char)tolower((unsigned char)s[n + i]);
-	suf[i] = '\0';
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(suf, units[i].suffix) != 0)
-			continue;
-		if (units[i].shift > 0 && v > (UINT64_MAX >> units[i].shift))
-			return CONFIG_EINVAL;
-		*out = v << units[i].shift;
-		return 0;
-	}
-	return CONFIG_EINVAL;
-}
-
 /* see config.h; the forms Go's strconv.ParseBool takes. */
 int
 config_parse_bool(const char *s, int *out)
@@ -354,7 +316,7 @@ load_size(config_get_fn fn, void *arg, const char *name, uint64_t def,
 	*out = def;
 	if ((v = get(fn, arg, name)) == NULL)
 		return 0;
-	if (config_parse_size(v, out) != 0 || *out == 0) {
+	if (util_parse_size(v, out) != 0 || *out == 0) {
 		seterr(err, errlen, "%s: invalid size \"%.40s\"; expected a "
 		    "positive byte count or an integer with K, KB, KiB, M, "
 		    "MB, MiB, G, GB, GiB, T, TB (multiples of 1024), e.g. "

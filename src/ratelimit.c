@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "ratelimit.h"
+#include "util.h"
 
 static void
 why_set(char *why, size_t whylen, const char *s)
@@ -152,7 +152,7 @@ rate_parse_bytes(const char *s, struct rate_bucket *b, char *why,
 		why_set(why, whylen, "the period after '/' must be s, m or h");
 		return -1;
 	}
-	if (config_parse_size(head, &size) != 0 || size == 0) {
+	if (util_parse_size(head, &size) != 0 || size == 0) {
 		why_set(why, whylen, "the amount must be a positive size such "
 		    "as 100MB or 1GiB");
 		return -1;

@@ -924,3 +924,42 @@ parse_u64(const char *s, size_t n, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+/* see util.h */
+int
+util_parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char	*suffix;
+		unsigned	 shift;
+	} units[] = {
+		{ "", 0 }, { "b", 0 },
+		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
+		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
+	};
+	uint64_t v;
+	size_t i, n;
+	char suf[4];
+
+	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++)
+		;
+	if (n == 0 || parse_u64(s, n, &v) != 0)
+		return UTIL_EINVAL;
+	if (strlen(s + n) >= sizeof(suf))
+		return UTIL_EINVAL;
+	for (i = 0; s[n + i] != '\0'; i++)
+		suf[i] = s[n + i] >= 'A' && s[n + i] <= 'Z' ?
+		    (char)(s[n + i] - 'A' + 'a') : s[n + i];
+	suf[i] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(suf, units[i].suffix) != 0)
+			continue;
+		if (units[i].shift > 0 && v > (UINT64_MAX >> units[i].shift))
+			return UTIL_EINVAL;
+		*out = v << units[i].shift;
+		return 0;
+	}
+	return UTIL_EINVAL;
+}

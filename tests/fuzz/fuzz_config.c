@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c - fuzz target for the setting parsers and config_load().
  *
- * Input: lines.  The first line is given to config_parse_size(),
+ * Input: lines.  The first line is given to util_parse_size(),
  * config_parse_bool() and config_parse_duration_ms().  Each further line
  * sets one variable: its first byte picks the name from vars[] (modulo
  * their count), the rest is the value (up to a NUL, as in a real
@@ -9,7 +9,7 @@
  * them makes it open a file.
  *
  * Checked, besides no crash and no sanitizer report:
- *  - config_parse_size agrees with a parser written here (digits, then an
+ *  - util_parse_size agrees with a parser written here (digits, then an
  *    optional unit b, k, kb, kib ... tib in any case, no overflow), and a
  *    size it accepts reads back the same from its decimal form and, when
  *    a whole number of KiB, from "NKiB";
@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "limits.h"
+#include "util.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -128,18 +129,18 @@ check_parsers(const char *s)
 	size_t i;
 	int b, rc, mrc, want = -1;
 
-	rc = config_parse_size(s, &v);
+	rc = util_parse_size(s, &v);
 	mrc = model_size(s, &m);
-	ASSERT(rc == 0 || rc == CONFIG_EINVAL);
+	ASSERT(rc == 0 || rc == UTIL_EINVAL);
 	ASSERT((rc == 0) == (mrc == 0));
 	if (rc == 0) {
 		ASSERT(v == m);
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-		ASSERT(config_parse_size(buf, &w) == 0 && w == v);
+		ASSERT(util_parse_size(buf, &w) == 0 && w == v);
 		if (v % 1024 == 0) {
 			snprintf(buf, sizeof(buf), "%lluKiB",
 			    (unsigned long long)(v >> 10));
-			ASSERT(config_parse_size(buf, &w) == 0 && w == v);
+			ASSERT(util_parse_size(buf, &w) == 0 && w == v);
 		}
 	}
 

@@ -447,6 +447,37 @@ test_base64_inplace(void)
 	}
 }
 
+static void
+test_sizes(void)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		uint64_t	 want;
+	} t[] = {
+		{ "0", 1, 0 }, { "1000", 1, 1000 }, { "10MB", 1, 10485760 },
+		{ "10mb", 1, 10485760 }, { "64KiB", 1, 65536 },
+		{ "1K", 1, 1024 }, { "2G", 1, 2147483648ull },
+		{ "1TB", 1, 1099511627776ull }, { "5B", 1, 5 },
+		{ "18446744073709551615", 1, UINT64_MAX },
+		{ "18446744073709551616", 0, 0 },
+		{ "16777216TB", 0, 0 }, { "16777215TB", 1, 16777215ull << 40 },
+		{ "", 0, 0 }, { "MB", 0, 0 }, { "1.5G", 0, 0 },
+		{ "10 MB", 0, 0 }, { "-1", 0, 0 }, { "1PB", 0, 0 },
+		{ "1MBB", 0, 0 }, { "banana", 0, 0 },
+	};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0;
+		CHECKF((util_parse_size(t[i].in, &v) == 0) == t[i].ok,
+		    t[i].in);
+		if (t[i].ok)
+			CHECKF(v == t[i].want, t[i].in);
+	}
+}
+
 int
 main(void)
 {
@@ -458,5 +489,6 @@ main(void)
 	test_utf8();
 	test_time();
 	test_misc();
+	test_sizes();
 	return unit_done("test_util");
 }
