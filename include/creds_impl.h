@@ -4,6 +4,8 @@
  * src/creds*.c include it; the contract for everyone else is creds.h.
  *
  *   creds.c          the chain: settings, order, cache, refresh, errors
+ *   creds_impl.c     what the sources share (below): messages, strings,
+ *                    secrets, endpoints, files, JSON answers
  *   creds_profile.c  the shared files: profiles, AssumeRole hops
  *   creds_sts.c      STS AssumeRole and AssumeRoleWithWebIdentity
  *   creds_http.c     one request to STS, IMDS or the container endpoint;
@@ -119,7 +121,7 @@ struct creds_http_req {
 	int			 idempotent;
 };
 
-/* creds.c: messages, strings, secrets. */
+/* creds_impl.c: messages, strings, secrets, endpoints, files, answers. */
 void	creds_set_err(struct creds_error *, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))
@@ -148,6 +150,7 @@ const char	*creds_sts_region(const struct creds_chain *);
 int	creds_read_file(const char *path, size_t limit, struct buf *out,
 	    struct creds_error *);
 void	creds_trim_token(struct buf *);
+/* Notes g's secrets, then checks its keys are there and well formed. */
 int	creds_check_keys(struct ctx *, const char *what, struct got *);
 int	creds_parse_expiration(struct ctx *, const char *what, const char *s,
 	    size_t n, int64_t *out);

@@ -194,8 +194,6 @@ sts_call(struct ctx *c, const char *what, const struct buf *form,
 		rc = CREDS_EPROTO;
 		goto out;
 	}
-	creds_note_secret(c, g->sk);
-	creds_note_secret(c, g->tok);
 	if ((rc = creds_check_keys(c, what, g)) != 0)
 		goto out;
 	if (g->tok == NULL || scan.exp == NULL) {
