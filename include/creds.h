@@ -163,6 +163,38 @@ const char	*creds_source(const struct creds_chain *);
  */
 const char	*creds_configured(const struct creds_chain *);
 
+/* What a chain may touch once the server runs (creds_chain_reach). */
+#define CREDS_REACH_FILES	44	/* the sandbox plan holds 48 paths */
+#define CREDS_REACH_HOSTS	4
+#define CREDS_REACH_HOST_BYTES	256
+struct creds_reach {
+	char		*file[CREDS_REACH_FILES];	/* owned, each once */
+	unsigned char	 later[CREDS_REACH_FILES];	/* may appear later */
+	size_t		 nfiles;
+	char		 host[CREDS_REACH_HOSTS][CREDS_REACH_HOST_BYTES];
+	uint16_t	 port[CREDS_REACH_HOSTS];	/* TCP, of host[i] */
+	size_t		 nhosts;
+	int		 process;	/* credential_process may run */
+};
+
+/*
+ * The files and TCP endpoints the chain may use after the start, for the
+ * sandbox's plan.  Files: the two shared files as the chain names them
+ * (later is set: either may be written after the start), the token
+ * files (AWS_WEB_IDENTITY_TOKEN_FILE, the container's
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE when a container endpoint is
+ * set, and web_identity_token_file of every profile of the shared files).
+ * Hosts: STS (AWS_ENDPOINT_URL_STS, else sts.REGION.amazonaws.com:443),
+ * the container endpoint when set, IMDS unless disabled.  process is set
+ * when any profile names credential_process, or when a shared file
+ * cannot be read whole now (the safe side).  Every profile counts, not
+ * only the one in use: a connection may name another.  Reads the shared
+ * files.  0, CREDS_ENOMEM or CREDS_EINVAL (more files than the list
+ * holds); r is then empty.  Free with creds_reach_free().
+ */
+int	creds_chain_reach(const struct creds_chain *, struct creds_reach *r);
+void	creds_reach_free(struct creds_reach *);
+
 /* Wall-clock Unix time in milliseconds. */
 int64_t	creds_wall_ms(void);
 

@@ -157,6 +157,9 @@ int	creds_parse_expiration(struct ctx *, const char *what, const char *s,
 int	creds_parse_json_creds(struct ctx *, const char *what, const char *p,
 	    size_t n, int kind, struct got *);
 
+/* Adds path to r once (NULL: nothing); 0, CREDS_ENOMEM, CREDS_EINVAL. */
+int	creds_reach_file(struct creds_reach *r, const char *path, int later);
+
 /* creds_profile.c */
 int	creds_static_keys(struct ctx *, const char *ak, const char *sk,
 	    const char *tok, const char *source, struct got *);
@@ -165,6 +168,8 @@ int	creds_from_profile(struct ctx *, const char *name, int explicit,
 	    struct got *);
 /* The region of the profile in use into ch->profile_region. */
 int	creds_read_profile_region(struct creds_chain *, struct creds_error *);
+/* The shared files' part of creds_chain_reach(): paths, tokens, process. */
+int	creds_profile_reach(const struct creds_chain *, struct creds_reach *);
 
 /* creds_sts.c */
 int	creds_assume_role(struct ctx *, const char *role_arn,

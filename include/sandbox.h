@@ -66,17 +66,15 @@ struct sandbox_plan {
 
 /*
  * The plan for a server with these settings: the resolver's files,
- * /dev/urandom (BearSSL seeds each TLS engine from it), the CA bundles,
- * the audit file (if it does not exist yet, creating files in its
- * directory), the shared AWS files (AWS_SHARED_CREDENTIALS_FILE,
- * AWS_CONFIG_FILE, else HOME/.aws/credentials and HOME/.aws/config; if
- * one does not exist, reading files in its directory),
- * the token files (AWS_WEB_IDENTITY_TOKEN_FILE,
- * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, web_identity_token_file of any
- * profile); ports 443, 80 and 53, every connection's port and those of
- * AWS_ENDPOINT_URL_STS, AWS_CONTAINER_CREDENTIALS_FULL_URI and
- * AWS_EC2_METADATA_SERVICE_ENDPOINT.  The shared files are read now to
- * find credential_process and token files.  0 or SANDBOX_E*.
+ * /dev/urandom (BearSSL seeds each TLS engine from it); ports 443, 80 and
+ * 53 and every connection's port; and what the credential chain of
+ * these variables says it may touch (creds_chain_reach in creds.h): the
+ * shared AWS files as the chain names them (if one does not exist,
+ * reading files in its directory), its token files, and the ports of
+ * STS, the container endpoint and IMDS.  CA bundles and the audit file
+ * are open before the sandbox and need no rule.  The shared files are
+ * read now; when a profile names credential_process (or the chain
+ * cannot be built or its files read), process is set.  0 or SANDBOX_E*.
  */
 int	sandbox_plan_init(struct sandbox_plan *, const struct config *,
 	    config_get_fn get, void *arg);

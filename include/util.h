@@ -9,6 +9,9 @@
 #ifndef MCP_S3_UTIL_H
 #define MCP_S3_UTIL_H
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -16,6 +19,10 @@
 #define UTIL_ENOMEM	-1	/* allocation failed */
 #define UTIL_ELIMIT	-2	/* the buffer would pass its limit */
 #define UTIL_EINVAL	-3	/* malformed input */
+#define UTIL_ENOENT	-4	/* util_read_file: there is no such file */
+#define UTIL_EOPEN	-5	/* util_read_file: it cannot be opened (errno) */
+#define UTIL_EREAD	-6	/* util_read_file: it cannot be read (errno) */
+#define UTIL_EFTYPE	-7	/* util_read_file: a directory, or not regular */
 
 /* A borrowed run of bytes; not NUL-terminated. */
 struct slice {
@@ -121,5 +128,30 @@ int	parse_u64(const char *, size_t, uint64_t *);
  * 0 or UTIL_EINVAL.  MCP_S3_MAX_GET_SIZE and MCP_S3_BYTE_LIMIT use it.
  */
 int	util_parse_size(const char *, uint64_t *);
+
+/*
+ * 1 when a setting counts as unset: NULL, empty, or "${...}", a template
+ * of a Claude Desktop bundle (${user_config.x}) left unfilled, which
+ * reaches us literally (as in txn2/mcp-s3).  The one rule for every
+ * variable and connection setting.
+ */
+int	util_unset(const char *);
+
+/* util_read_file() flags. */
+#define UTIL_FILE_REGULAR	1	/* a regular file only; open never waits */
+#define UTIL_FILE_NOFOLLOW	2	/* not through a symbolic link (ELOOP) */
+/*
+ * Reads the whole file at path into out, which it initialises with limit
+ * (0: none) as its limit; out->p is NUL-terminated past out->n, also for
+ * an empty file.  st (may be NULL) gets the open file's fstat().
+ * Returns 0, UTIL_ENOENT (ENOENT or ENOTDIR), UTIL_EOPEN, UTIL_EFTYPE, UTIL_EREAD
+ * (fstat or read failed), UTIL_ELIMIT (larger than limit) or
+ * UTIL_ENOMEM; errno is kept for UTIL_EOPEN and UTIL_EREAD.  On failure
+ * out holds nothing (what was read is wiped).  A directory is always
+ * UTIL_EFTYPE; with UTIL_FILE_REGULAR, so is any other file that is not
+ * regular (a FIFO, a device).
+ */
+int	util_read_file(const char *path, size_t limit, unsigned flags,
+	    struct buf *out, struct stat *st);
 
 #endif

@@ -831,61 +831,49 @@ audit_key_load(uint8_t key[AUDIT_KEY_BYTES], const char *path,
     const char *what, char *err, size_t errlen)
 {
 	struct stat	 st;
-	char		 raw[2 * AUDIT_KEY_BYTES + 2];
-	size_t		 n = 0, i;
-	ssize_t		 r;
-	int		 fd, hi, lo, rc = AUDIT_EKEY;
+	struct buf	 b;
+	size_t		 n, i;
+	int		 hi, lo, rc = AUDIT_EKEY, r;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (key == NULL || path == NULL || what == NULL)
 		return AUDIT_EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd < 0) {
+	/* One byte more than a key and its '\n' tells "too long". */
+	r = util_read_file(path, 2 * AUDIT_KEY_BYTES + 1,
+	    UTIL_FILE_REGULAR | UTIL_FILE_NOFOLLOW, &b, &st);
+	if (r == UTIL_ENOENT || r == UTIL_EOPEN) {
 		snprintf(err, errlen, "%s: %s: %s", what, path, errno == ELOOP ?
 		    "is a symbolic link; give the path of the file itself" :
 		    strerror(errno));
 		return AUDIT_EKEY;
 	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s: cannot stat: %s", what, path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (r == UTIL_EFTYPE) {
 		snprintf(err, errlen, "%s: %s: is not a regular file", what,
 		    path);
-		goto out;
+		return AUDIT_EKEY;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	/* st holds the open file's fstat() for every other result. */
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO))) {
 		snprintf(err, errlen, "%s: %s: is open to group or others "
 		    "(mode %04o), so the seed of the audit chain may have "
 		    "leaked; make a new key, chmod 600 it", what, path,
 		    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	if (st.st_uid != geteuid()) {
+	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
 		snprintf(err, errlen, "%s: %s: is owned by uid %lu, not by the "
 		    "user mcp-s3 runs as (uid %lu)", what, path,
 		    (unsigned long)st.st_uid, (unsigned long)geteuid());
 		goto out;
 	}
-	/* One byte more than a key and its '\n' tells "too long". */
-	while (n < sizeof(raw)) {
-		r = read(fd, raw + n, sizeof(raw) - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s: cannot read: %s", what,
-			    path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	if (r == UTIL_EREAD || r == UTIL_ENOMEM) {
+		snprintf(err, errlen, "%s: %s: cannot read: %s", what, path,
+		    r == UTIL_ENOMEM ? "out of memory" : strerror(errno));
+		goto out;
 	}
-	if (n == sizeof(raw) - 1 && raw[n - 1] == '\n')
+	n = r == UTIL_ELIMIT ? 2 * AUDIT_KEY_BYTES + 2 : b.n;
+	if (n == 2 * AUDIT_KEY_BYTES + 1 && b.p[n - 1] == '\n')
 		n--;
 	if (n != 2 * AUDIT_KEY_BYTES) {
 		snprintf(err, errlen, "%s: %s: holds %s bytes; expected 64 hex "
@@ -895,8 +883,8 @@ audit_key_load(uint8_t key[AUDIT_KEY_BYTES], const char *path,
 		goto out;
 	}
 	for (i = 0; i < AUDIT_KEY_BYTES; i++) {
-		hi = hex_digit((unsigned char)raw[2 * i]);
-		lo = hex_digit((unsigned char)raw[2 * i + 1]);
+		hi = hex_digit((unsigned char)b.p[2 * i]);
+		lo = hex_digit((unsigned char)b.p[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			/* Where, never what: the byte may be key material. */
 			snprintf(err, errlen, "%s: %s: byte %zu is not a hex "
@@ -909,8 +897,7 @@ audit_key_load(uint8_t key[AUDIT_KEY_BYTES], const char *path,
 	}
 	rc = 0;
 out:
-	wipe(raw, sizeof(raw));
-	close(fd);
+	buf_free(&b);
 	return rc;
 }
 

@@ -74,23 +74,13 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Claude Desktop bundles substitute ${user_config.x}; an unfilled template
- * reaches us literally and means "not set", as in txn2/mcp-s3.
- */
+/* A variable, NULL when unset (empty or "${...}": util_unset). */
 static const char *
 get(config_get_fn fn, void *arg, const char *name)
 {
-	const char *v;
-	size_t n;
+	const char *v = fn(name, arg);
 
-	v = fn(name, arg);
-	if (v == NULL || *v == '\0')
-		return NULL;
-	n = strlen(v);
-	if (n >= 3 && v[0] == '$' && v[1] == '{' && v[n - 1] == '}')
-		return NULL;
-	return v;
+	return util_unset(v) ? NULL : v;
 }
 
 /* see config.h; the forms Go's strconv.ParseBool takes. */

@@ -51,15 +51,6 @@ scrub(struct ctx *c)
 		    "secret");
 }
 
-/* 1 if s is "${...}", an unresolved template of a bundle: unset. */
-static int
-is_template(const char *s)
-{
-	size_t	n = strlen(s);
-
-	return n >= 3 && s[0] == '$' && s[1] == '{' && s[n - 1] == '}';
-}
-
 /* Hosts a container FULL_URI may name over plain http, as the SDKs. */
 static int
 container_host_ok(const char *h)
@@ -235,6 +226,60 @@ set_configured(struct creds_chain *ch)
 		snprintf(s, cap, "none");
 }
 
+/* Adds host:port to r once; the list holds every host the chain names. */
+static void
+reach_host(struct creds_reach *r, const char *host, uint16_t port)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nhosts; i++)
+		if (r->port[i] == port && strcmp(r->host[i], host) == 0)
+			return;
+	snprintf(r->host[r->nhosts], sizeof(r->host[0]), "%s", host);
+	r->port[r->nhosts++] = port;
+}
+
+/* see creds.h */
+int
+creds_chain_reach(const struct creds_chain *ch, struct creds_reach *r)
+{
+	char	sts[CREDS_REACH_HOST_BYTES];
+	int	rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = creds_profile_reach(ch, r)) == 0)
+		rc = creds_reach_file(r, ch->env[E_WI_FILE], 0);
+	if (rc == 0 && ch->has_ct_ep)
+		rc = creds_reach_file(r, ch->env[E_CT_TOKEN_FILE], 0);
+	if (rc != 0) {
+		creds_reach_free(r);
+		return rc;
+	}
+	if (ch->has_sts_ep)
+		reach_host(r, ch->sts_ep.host, ch->sts_ep.port);
+	else {
+		snprintf(sts, sizeof(sts), "sts.%s.amazonaws.com",
+		    creds_sts_region(ch));
+		reach_host(r, sts, 443);
+	}
+	if (ch->has_ct_ep)
+		reach_host(r, ch->ct_ep.host, ch->ct_ep.port);
+	if (!ch->imds_disabled)
+		reach_host(r, ch->imds_ep.host, ch->imds_ep.port);
+	return 0;
+}
+
+/* see creds.h */
+void
+creds_reach_free(struct creds_reach *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nfiles; i++)
+		free(r->file[i]);
+	memset(r, 0, sizeof(*r));
+}
+
 /* see creds.h */
 void
 creds_chain_watch(struct creds_chain *ch, int fd, int (*on_watch)(void *),
@@ -378,15 +423,14 @@ creds_chain_new(struct creds_chain **out, creds_get_fn get, void *arg,
 	ch->watch_fd = -1;
 	for (i = 0; i < E_N; i++) {
 		v = get != NULL ? get(env_names[i], arg) : NULL;
-		if (v == NULL || v[0] == '\0' || is_template(v))
+		if (util_unset(v))
 			continue;
 		if ((ch->env[i] = creds_dup_str(v)) == NULL)
 			goto oom;
 	}
 	if (o != NULL) {
 		ch->anchors = o->anchors;
-#define COPY(f, d)	if (o->f != NULL && o->f[0] != '\0' &&		\
-			    !is_template(o->f) &&			\
+#define COPY(f, d)	if (!util_unset(o->f) &&				\
 			    (ch->d = creds_dup_str(o->f)) == NULL)	\
 				goto oom
 		COPY(access_key, conn_ak);

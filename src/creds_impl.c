@@ -228,47 +228,50 @@ creds_sts_region(const struct creds_chain *ch)
 
 /* --- files ------------------------------------------------------------- */
 
-/*
- * Reads a whole file of at most limit bytes into out.  0 when read, CREDS_SKIP
- * when it does not exist, CREDS_E* otherwise (message set).
- */
+/* see creds_impl.h */
 int
 creds_read_file(const char *path, size_t limit, struct buf *out,
     struct creds_error *err)
 {
-	char	 tmp[4096];
-	size_t	 r;
-	FILE	*f;
-	int	 rc = 0;
-
-	buf_init(out, limit);
-	if ((f = fopen(path, "rb")) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return CREDS_SKIP;
+	switch (util_read_file(path, limit, 0, out, NULL)) {
+	case 0:
+		return 0;
+	case UTIL_ENOENT:
+		return CREDS_SKIP;
+	case UTIL_EOPEN:
 		creds_set_err(err, "cannot open %s: %s", path, strerror(errno));
 		return CREDS_EINVAL;
-	}
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (buf_add(out, tmp, r) != 0) {
-			creds_set_err(err, "%s is larger than %zu bytes", path,
-			    limit);
-			rc = CREDS_EINVAL;
-			break;
-		}
-	if (rc == 0 && ferror(f)) {
-		creds_set_err(err, "cannot read %s", path);
-		rc = CREDS_EINVAL;
-	}
-	wipe(tmp, sizeof(tmp));
-	fclose(f);
-	if (rc != 0)
-		buf_free(out);
-	else if (buf_reserve(out, 1) != 0) {
-		buf_free(out);
+	case UTIL_ELIMIT:
+		creds_set_err(err, "%s is larger than %zu bytes", path, limit);
+		return CREDS_EINVAL;
+	case UTIL_ENOMEM:
 		creds_set_err(err, "out of memory reading %s", path);
-		rc = CREDS_ENOMEM;
+		return CREDS_ENOMEM;
+	default:
+		creds_set_err(err, "cannot read %s", path);
+		return CREDS_EINVAL;
 	}
-	return rc;
+}
+
+/* see creds_impl.h */
+int
+creds_reach_file(struct creds_reach *r, const char *path, int later)
+{
+	size_t	i;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	for (i = 0; i < r->nfiles; i++)
+		if (strcmp(r->file[i], path) == 0) {
+			r->later[i] |= later != 0;
+			return 0;
+		}
+	if (r->nfiles == CREDS_REACH_FILES)
+		return CREDS_EINVAL;
+	if ((r->file[r->nfiles] = creds_dup_str(path)) == NULL)
+		return CREDS_ENOMEM;
+	r->later[r->nfiles++] = later != 0;
+	return 0;
 }
 
 /* Drops trailing blanks and line ends of a token read from a file. */

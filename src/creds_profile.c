@@ -367,3 +367,55 @@ creds_read_profile_region(struct creds_chain *ch, struct creds_error *err)
 	return 0;
 }
 
+
+struct reach_scan {
+	struct creds_reach	*r;
+	int			 rc;	/* the first failure to note a file */
+};
+
+/* Notes credential_process and web_identity_token_file of any profile. */
+static int
+reach_property(void *arg, struct slice section, struct slice key,
+    struct slice value)
+{
+	struct reach_scan	*rs = arg;
+	char			 path[PATH_BYTES];
+
+	(void)section;
+	if (slice_ieq(key, "credential_process") && value.n > 0)
+		rs->r->process = 1;
+	if (slice_ieq(key, "web_identity_token_file") && value.n > 0 &&
+	    value.n < sizeof(path) && rs->rc == 0) {
+		memcpy(path, value.p, value.n);
+		path[value.n] = '\0';
+		rs->rc = creds_reach_file(rs->r, path, 0);
+	}
+	return 0;
+}
+
+/* see creds_impl.h */
+int
+creds_profile_reach(const struct creds_chain *ch, struct creds_reach *r)
+{
+	struct reach_scan	 rs;
+	struct shared		 s;
+	unsigned		 line;
+
+	/*
+	 * A text that does not parse whole is searched as far as it goes;
+	 * one that cannot be read now counts as naming a process.
+	 */
+	if (shared_read(ch, &s, NULL) != 0)
+		r->process = 1;
+	rs.r = r;
+	if ((rs.rc = creds_reach_file(r, s.cpath.p, 1)) == 0)
+		rs.rc = creds_reach_file(r, s.fpath.p, 1);
+	if (s.chave && s.ctext.n > 0)
+		(void)profile_parse(s.ctext.p, s.ctext.n, PROFILE_CREDENTIALS,
+		    reach_property, &rs, &line);
+	if (s.fhave && s.ftext.n > 0)
+		(void)profile_parse(s.ftext.p, s.ftext.n, PROFILE_CONFIG,
+		    reach_property, &rs, &line);
+	shared_free(&s);
+	return rs.rc;
+}

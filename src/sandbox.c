@@ -21,19 +21,14 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "profile.h"
+#include "creds.h"
 #include "sandbox.h"
-#include "tls.h"
-#include "util.h"
 
 #ifdef __linux__
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
-
-/* Largest shared file scanned for credential_process. */
-#define SANDBOX_SCAN_BYTES	PROFILE_MAX_FILE_BYTES
 
 static const char *const resolver_files[] = {
 	"/etc/resolv.conf", "/etc/hosts", "/etc/services", NULL
@@ -130,150 +125,36 @@ sandbox_plan_free(struct sandbox_plan *p)
 }
 
 /*
- * The TCP port of an http(s)://host[:port]/... URL: the explicit one,
- * else 443 or 80 by scheme; 0 when it is no such URL.
+ * The files and ports of the credential chain, as it says itself.  Built
+ * from the same variables as the connections' chains, without their own
+ * settings: every profile of the shared files counts anyway.  A chain
+ * that cannot be built here (server_open would have refused it) is
+ * unknown, so it counts as running a process: the filters are skipped.
  */
-static unsigned
-url_port(const char *url)
-{
-	const char	*h, *end, *colon = NULL;
-	unsigned	 port = 0, def;
-
-	if (url == NULL)
-		return 0;
-	if (strncmp(url, "https://", 8) == 0) {
-		def = 443;
-		h = url + 8;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		def = 80;
-		h = url + 7;
-	} else
-		return 0;
-	end = h + strcspn(h, "/?#");
-	if (*h == '[') {
-		const char *rb = memchr(h, ']', (size_t)(end - h));
-
-		if (rb != NULL && rb + 1 < end && rb[1] == ':')
-			colon = rb + 1;
-	} else
-		colon = memchr(h, ':', (size_t)(end - h));
-	if (colon == NULL || colon + 1 == end)
-		return def;
-	for (h = colon + 1; h < end; h++) {
-		if (*h < '0' || *h > '9' || port > 65535)
-			return def;
-		port = port * 10 + (unsigned)(*h - '0');
-	}
-	return port <= 65535 ? port : def;
-}
-
-/* A shared file's path as the credential chain builds it; 0 or -1. */
 static int
-shared_path(config_get_fn get, void *arg, const char *var,
-    const char *name, char *out, size_t outlen)
+plan_creds(struct sandbox_plan *p, config_get_fn get, void *arg)
 {
-	const char	*v = get(var, arg), *home = get("HOME", arg);
-	int		 n;
+	struct creds_chain	*ch;
+	struct creds_reach	 r;
+	size_t			 i;
+	int			 rc = 0;
 
-	if (v != NULL && v[0] == '$' && v[1] == '{')
-		v = NULL;
-	if (v == NULL) {
-		if (home == NULL || home[0] == '\0')
-			return -1;
-		n = snprintf(out, outlen, "%s/.aws/%s", home, name);
-	} else if (v[0] == '~' && v[1] == '/') {
-		if (home == NULL)
-			return -1;
-		n = snprintf(out, outlen, "%s%s", home, v + 1);
-	} else
-		n = snprintf(out, outlen, "%s", v);
-	return n > 0 && (size_t)n < outlen ? 0 : -1;
-}
-
-struct scan {
-	struct sandbox_plan	*plan;
-	int			 rc;
-};
-
-static int
-slice_is(struct slice s, const char *word)
-{
-	size_t i, n = strlen(word);
-
-	if (s.n != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s.p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != word[i])
-			return 0;
-	}
-	return 1;
-}
-
-/* Notes credential_process and web_identity_token_file of any profile. */
-static int
-scan_property(void *arg, struct slice section, struct slice key,
-    struct slice value)
-{
-	struct scan	*s = arg;
-	char		 path[1024];
-
-	(void)section;
-	if (slice_is(key, "credential_process") && value.n > 0)
-		s->plan->process = 1;
-	if (slice_is(key, "web_identity_token_file") && value.n > 0 &&
-	    value.n < sizeof(path)) {
-		memcpy(path, value.p, value.n);
-		path[value.n] = '\0';
-		if (s->rc == 0)
-			s->rc = sandbox_plan_read(s->plan, path);
-	}
-	return 0;
-}
-
-/* Reads one shared file (if it is there) and scans its profiles. */
-static int
-scan_shared(struct sandbox_plan *p, const char *path, int kind)
-{
-	struct scan	 s;
-	struct buf	 b;
-	char		 tmp[4096];
-	size_t		 r;
-	FILE		*f;
-	unsigned	 line;
-	int		 rc, over = 0;
-
-	if ((rc = sandbox_plan_read_later(p, path)) != 0)
-		return rc;
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	buf_init(&b, SANDBOX_SCAN_BYTES);
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (buf_add(&b, tmp, r) != 0) {
-			over = 1;
-			break;
-		}
-	if (ferror(f))
-		over = 1;
-	wipe(tmp, sizeof(tmp));
-	fclose(f);
-	s.plan = p;
-	s.rc = 0;
-	/*
-	 * The credential chain refuses a file it cannot read or parse when
-	 * it gets to it; here a text that does not parse whole is searched
-	 * as far as it goes, and an unreadable or oversized one counts as
-	 * naming a process (the safe side: the filters are skipped).
-	 */
-	if (over)
+	if (creds_chain_new(&ch, get, arg, NULL, NULL) != 0) {
 		p->process = 1;
-	else if (b.n > 0)
-		(void)profile_parse(b.p, b.n, kind, scan_property, &s, &line);
-	buf_free(&b);
-	return s.rc;
+		return 0;
+	}
+	rc = creds_chain_reach(ch, &r);
+	creds_chain_free(ch);
+	if (rc != 0)
+		return rc == CREDS_ENOMEM ? SANDBOX_ENOMEM : SANDBOX_ELIMIT;
+	for (i = 0; rc == 0 && i < r.nfiles; i++)
+		rc = r.later[i] ? sandbox_plan_read_later(p, r.file[i]) :
+		    sandbox_plan_read(p, r.file[i]);
+	for (i = 0; rc == 0 && i < r.nhosts; i++)
+		rc = sandbox_plan_port(p, r.port[i]);
+	p->process |= r.process;
+	creds_reach_free(&r);
+	return rc;
 }
 
 /* see sandbox.h */
@@ -281,11 +162,6 @@ int
 sandbox_plan_init(struct sandbox_plan *p, const struct config *cfg,
     config_get_fn get, void *arg)
 {
-	static const char *const url_vars[] = {
-		"AWS_ENDPOINT_URL_STS", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL
-	};
-	char	 path[2048];
 	size_t	 i;
 	int	 rc = 0;
 
@@ -301,20 +177,8 @@ sandbox_plan_init(struct sandbox_plan *p, const struct config *cfg,
 	 */
 	for (i = 0; rc == 0 && i < cfg->nconns; i++)
 		rc = sandbox_plan_port(p, cfg->conns[i].port);
-
-	if (rc == 0 && shared_path(get, arg, "AWS_SHARED_CREDENTIALS_FILE",
-	    "credentials", path, sizeof(path)) == 0)
-		rc = scan_shared(p, path, PROFILE_CREDENTIALS);
-	if (rc == 0 && shared_path(get, arg, "AWS_CONFIG_FILE", "config",
-	    path, sizeof(path)) == 0)
-		rc = scan_shared(p, path, PROFILE_CONFIG);
 	if (rc == 0)
-		rc = sandbox_plan_read(p, get("AWS_WEB_IDENTITY_TOKEN_FILE",
-		    arg));
-	if (rc == 0)
-		rc = sandbox_plan_read(p,
-		    get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", arg));
-
+		rc = plan_creds(p, get, arg);
 	/* 53: musl's resolver falls back to TCP for long answers. */
 	if (rc == 0)
 		rc = sandbox_plan_port(p, 443);
@@ -322,8 +186,6 @@ sandbox_plan_init(struct sandbox_plan *p, const struct config *cfg,
 		rc = sandbox_plan_port(p, 80);
 	if (rc == 0)
 		rc = sandbox_plan_port(p, 53);
-	for (i = 0; rc == 0 && url_vars[i] != NULL; i++)
-		rc = sandbox_plan_port(p, url_port(get(url_vars[i], arg)));
 	if (rc != 0)
 		sandbox_plan_free(p);
 	return rc;

@@ -155,32 +155,22 @@ add_anchor(struct tls_anchors *a, const unsigned char *der, size_t n)
 	return 0;
 }
 
-/* The whole file into b, at most TLS_MAX_BUNDLE_BYTES. */
+/* The whole file into b (initialised here), at most TLS_MAX_BUNDLE_BYTES. */
 static int
 read_file(const char *path, struct buf *b)
 {
-	struct stat	 st;
-	FILE		*f;
-	char		 tmp[4096];
-	size_t		 n;
-	int		 r = 0;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return TLS_ENOBUNDLE;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
+	switch (util_read_file(path, TLS_MAX_BUNDLE_BYTES, 0, b, NULL)) {
+	case 0:
+		return 0;
+	case UTIL_EFTYPE:
 		return TLS_EISDIR;
+	case UTIL_ELIMIT:
+		return TLS_EBUNDLE;
+	case UTIL_ENOMEM:
+		return TLS_ENOMEM;
+	default:
+		return TLS_ENOBUNDLE;
 	}
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		if ((r = buf_add(b, tmp, n)) != 0) {
-			r = r == UTIL_ELIMIT ? TLS_EBUNDLE : TLS_ENOMEM;
-			break;
-		}
-	}
-	if (r == 0 && ferror(f))
-		r = TLS_ENOBUNDLE;
-	fclose(f);
-	return r;
 }
 
 /*
@@ -283,7 +273,6 @@ add_file(struct tls_anchors *a, const char *path)
 	size_t		 found = 0, before = a->n;
 	int		 r;
 
-	buf_init(&pem, TLS_MAX_BUNDLE_BYTES);
 	if ((r = read_file(path, &pem)) == 0)
 		r = decode_bundle(a, &pem, &found);
 	buf_free(&pem);
@@ -345,7 +334,7 @@ add_dir(struct tls_anchors *a, const char *dir)
 			r = TLS_EDIRLIMIT;
 			break;
 		}
-		buf_reset(&pem);
+		buf_free(&pem);
 		if ((r = read_file(path.p, &pem)) == TLS_ENOBUNDLE)
 			r = 0;	/* vanished or unreadable: as OpenSSL does */
 		else if (r == 0)

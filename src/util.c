@@ -3,6 +3,7 @@
  */
 #include <sys/types.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -962,4 +963,63 @@ util_parse_size(const char *s, uint64_t *out)
 		return 0;
 	}
 	return UTIL_EINVAL;
+}
+
+/* see util.h */
+int
+util_unset(const char *v)
+{
+	size_t	n;
+
+	if (v == NULL || v[0] == '\0')
+		return 1;
+	n = strlen(v);
+	return n >= 3 && v[0] == '$' && v[1] == '{' && v[n - 1] == '}';
+}
+
+/* see util.h */
+int
+util_read_file(const char *path, size_t limit, unsigned flags,
+    struct buf *out, struct stat *st)
+{
+	struct stat	 scratch;
+	char		 tmp[4096];
+	ssize_t		 r;
+	int		 fd, oflags = O_RDONLY | O_CLOEXEC, rc = 0, e;
+
+	buf_init(out, limit);
+	if (st == NULL)
+		st = &scratch;
+	memset(st, 0, sizeof(*st));
+	if (flags & UTIL_FILE_REGULAR)
+		oflags |= O_NONBLOCK | O_NOCTTY;
+	if (flags & UTIL_FILE_NOFOLLOW)
+		oflags |= O_NOFOLLOW;
+	if ((fd = open(path, oflags)) == -1)
+		return errno == ENOENT || errno == ENOTDIR ? UTIL_ENOENT :
+		    UTIL_EOPEN;
+	if (fstat(fd, st) != 0)
+		rc = UTIL_EREAD;
+	else if (S_ISDIR(st->st_mode) ||
+	    ((flags & UTIL_FILE_REGULAR) && !S_ISREG(st->st_mode)))
+		rc = UTIL_EFTYPE;
+	while (rc == 0) {
+		if ((r = read(fd, tmp, sizeof(tmp))) < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			rc = UTIL_EREAD;
+		else if (r == 0)
+			break;
+		else
+			rc = buf_add(out, tmp, (size_t)r);
+	}
+	if (rc == 0)
+		rc = buf_reserve(out, 0);
+	e = errno;
+	wipe(tmp, sizeof(tmp));
+	close(fd);
+	if (rc != 0)
+		buf_free(out);
+	errno = e;
+	return rc;
 }

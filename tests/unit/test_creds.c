@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "profile.h"
 #include "sigv4.h"
 #include "unit.h"
 #include "url.h"
@@ -1200,6 +1201,157 @@ test_configured(void)
 	}
 }
 
+/* 1 if r lists path (with later as given). */
+static int
+reach_has_file(const struct creds_reach *r, const char *path, int later)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nfiles; i++)
+		if (strcmp(r->file[i], path) == 0)
+			return r->later[i] == later;
+	return 0;
+}
+
+static int
+reach_has_host(const struct creds_reach *r, const char *host, unsigned port)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nhosts; i++)
+		if (strcmp(r->host[i], host) == 0 && r->port[i] == port)
+			return 1;
+	return 0;
+}
+
+/* A chain of the environment as it is now and its reach (rc want). */
+static struct creds_chain *
+reach_now(struct creds_reach *r, int want)
+{
+	struct creds_chain	*ch = NULL;
+
+	memset(r, 0, sizeof(*r));
+	CHECK(creds_chain_new(&ch, env_get, NULL, NULL, NULL) == 0);
+	if (ch != NULL)
+		CHECK(creds_chain_reach(ch, r) == want);
+	return ch;
+}
+
+/* creds_chain_reach: what the sandbox's plan is built from. */
+static void
+test_reach(void)
+{
+	struct creds_chain	*ch;
+	struct creds_reach	 r;
+	char			 cpath[256], fpath[256], big[2048];
+	size_t			 i;
+
+	snprintf(cpath, sizeof(cpath), "%s/.aws/credentials", dir);
+	snprintf(fpath, sizeof(fpath), "%s/.aws/config", dir);
+
+	/* Defaults: both shared files (may appear later), STS, IMDS. */
+	env_clear();
+	env_unset("AWS_EC2_METADATA_DISABLED");
+	env_set("AWS_REGION", "eu-west-3");
+	ch = reach_now(&r, 0);
+	CHECK(r.nfiles == 2 && reach_has_file(&r, cpath, 1) &&
+	    reach_has_file(&r, fpath, 1));
+	CHECK(r.nhosts == 2 && reach_has_host(&r,
+	    "sts.eu-west-3.amazonaws.com", 443) &&
+	    reach_has_host(&r, "169.254.169.254", 80));
+	CHECK(r.process == 0);
+	creds_reach_free(&r);
+	CHECK(r.nfiles == 0 && r.nhosts == 0);
+	creds_chain_free(ch);
+
+	/*
+	 * Unset the way config.c says (empty, "${...}"): the defaults
+	 * again.  IMDS disabled: not reached.  The container's token file
+	 * only with a container endpoint, the relative URI before the full.
+	 */
+	env_clear();
+	env_set("AWS_SHARED_CREDENTIALS_FILE", "");
+	env_set("AWS_CONFIG_FILE", "${user_config.aws_config}");
+	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/ct/token");
+	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "${user_config.wi}");
+	ch = reach_now(&r, 0);
+	CHECK(r.nfiles == 2 && reach_has_file(&r, cpath, 1) &&
+	    reach_has_file(&r, fpath, 1));
+	CHECK(r.nhosts == 1 && reach_has_host(&r,
+	    "sts.us-east-1.amazonaws.com", 443));
+	creds_reach_free(&r);
+	creds_chain_free(ch);
+	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/c");
+	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:7/c");
+	env_set("AWS_ENDPOINT_URL_STS", "http://[::1]:8123/sts");
+	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "/wi/token");
+	env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/r");
+	env_set("AWS_CONFIG_FILE", "~/other-config");
+	ch = reach_now(&r, 0);
+	snprintf(fpath, sizeof(fpath), "%s/other-config", dir);
+	CHECK(r.nfiles == 4 && reach_has_file(&r, fpath, 1) &&
+	    reach_has_file(&r, "/ct/token", 0) &&
+	    reach_has_file(&r, "/wi/token", 0));
+	CHECK(r.nhosts == 2 && reach_has_host(&r, "::1", 8123) &&
+	    reach_has_host(&r, "169.254.170.2", 80));
+	creds_reach_free(&r);
+	creds_chain_free(ch);
+
+	/*
+	 * Every profile's token file counts, each once; credential_process
+	 * in any profile sets process, a file too large to read too.
+	 */
+	env_clear();
+	write_file(".aws/config", "[profile a]\nrole_arn = arn:r\n"
+	    "web_identity_token_file = /tok/a\n[profile b]\n"
+	    "web_identity_token_file = /tok/a\n", 0600);
+	write_file(".aws/credentials", "[c]\nWeb_Identity_Token_File=/tok/c\n",
+	    0600);
+	ch = reach_now(&r, 0);
+	CHECK(r.nfiles == 4 && reach_has_file(&r, "/tok/a", 0) &&
+	    reach_has_file(&r, "/tok/c", 0) && r.process == 0);
+	creds_reach_free(&r);
+	write_file(".aws/credentials", "[c]\ncredential_process = /bin/true\n",
+	    0600);
+	CHECK(creds_chain_reach(ch, &r) == 0 && r.process == 1);
+	creds_reach_free(&r);
+	remove_file(".aws/credentials");
+	for (i = 0; i + 1 < sizeof(big); i++)
+		big[i] = i % 64 == 63 ? '\n' : '#';
+	big[i] = '\0';
+	write_file(".aws/credentials", "", 0600);
+	snprintf(cpath, sizeof(cpath), "%s/.aws/credentials", dir);
+	{
+		FILE	*f = fopen(cpath, "w");
+
+		for (i = 0; f != NULL && i < PROFILE_MAX_FILE_BYTES /
+		    (sizeof(big) - 1) + 1; i++)
+			fputs(big, f);
+		if (f != NULL)
+			fclose(f);
+	}
+	CHECK(creds_chain_reach(ch, &r) == 0 && r.process == 1);
+	CHECK(reach_has_file(&r, cpath, 1));
+	creds_reach_free(&r);
+	creds_chain_free(ch);
+
+	/* More token files than the list holds: refused, the list empty. */
+	{
+		static char	text[CREDS_REACH_FILES * 64];
+		size_t		n = 0;
+
+		for (i = 0; i < CREDS_REACH_FILES; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    "[p%zu]\nweb_identity_token_file = /t/%zu\n", i, i);
+		write_file(".aws/credentials", text, 0600);
+	}
+	ch = reach_now(&r, CREDS_EINVAL);
+	CHECK(r.nfiles == 0 && r.nhosts == 0);
+	creds_chain_free(ch);
+	remove_file(".aws/credentials");
+	remove_file(".aws/config");
+}
+
 int
 main(void)
 {
@@ -1224,6 +1376,7 @@ main(void)
 	test_imds();
 	test_order();
 	test_configured();
+	test_reach();
 
 	creds_chain_free(last);
 	/* The temporary HOME goes; every test removed its own files. */

@@ -1,9 +1,13 @@
 /*
- * test_util.c - buffers, slices, base64, hex, UTF-8, time, parse_u64.
+ * test_util.c - buffers, slices, base64, hex, UTF-8, time, parse_u64,
+ * sizes, unset settings, bounded file reads.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "util.h"
@@ -478,6 +482,104 @@ test_sizes(void)
 	}
 }
 
+static void
+test_unset(void)
+{
+	static const struct {
+		const char	*in;
+		int		 unset;
+	} t[] = {
+		{ "", 1 }, { "${user_config.region}", 1 }, { "${}", 1 },
+		{ "${x", 0 }, { "${", 0 }, { "$x}", 0 }, { "x${y}", 0 },
+		{ " ${y}", 0 }, { "us-east-1", 0 }, { "$", 0 }, { "}", 0 },
+	};
+	size_t i;
+
+	CHECK(util_unset(NULL) == 1);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECKF(util_unset(t[i].in) == t[i].unset, t[i].in);
+}
+
+/* Writes n bytes of c to a new file named from tmpl; 0 or -1. */
+static int
+make_file(char *tmpl, int c, size_t n, mode_t mode)
+{
+	char	 b[256];
+	size_t	 k;
+	int	 fd, ok = 1;
+
+	if ((fd = mkstemp(tmpl)) < 0)
+		return -1;
+	memset(b, c, sizeof(b));
+	for (; n > 0; n -= k) {
+		k = n < sizeof(b) ? n : sizeof(b);
+		ok &= write(fd, b, k) == (ssize_t)k;
+	}
+	ok &= fchmod(fd, mode) == 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void
+test_read_file(void)
+{
+	char		 f[] = "/tmp/test_util_file.XXXXXX";
+	char		 e[] = "/tmp/test_util_empty.XXXXXX";
+	char		 d[] = "/tmp/test_util_dir.XXXXXX";
+	char		 l[64], fifo[64];
+	struct buf	 b;
+	struct stat	 st;
+
+	CHECK(make_file(f, 'a', 100, 0600) == 0);
+	CHECK(make_file(e, 'a', 0, 0600) == 0);
+	CHECK(mkdtemp(d) != NULL);
+	snprintf(l, sizeof(l), "%s/link", d);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d);
+	CHECK(symlink(f, l) == 0);
+	CHECK(mkfifo(fifo, 0600) == 0);
+
+	/* The cap: exactly at it, one past it. */
+	CHECK(util_read_file(f, 100, 0, &b, &st) == 0);
+	CHECK(b.n == 100 && b.p[0] == 'a' && b.p[100] == '\0');
+	CHECK(S_ISREG(st.st_mode) && st.st_size == 100);
+	buf_free(&b);
+	CHECK(util_read_file(f, 99, 0, &b, NULL) == UTIL_ELIMIT);
+	CHECK(b.p == NULL && b.n == 0);
+	CHECK(util_read_file(f, 0, 0, &b, NULL) == 0 && b.n == 100);
+	buf_free(&b);
+	/* An empty file is an empty string, never NULL. */
+	CHECK(util_read_file(e, 10, 0, &b, NULL) == 0);
+	CHECK(b.n == 0 && b.p != NULL && b.p[0] == '\0');
+	buf_free(&b);
+	/* Absent, under a file, a directory. */
+	CHECK(util_read_file("/nonexistent/x", 10, 0, &b, NULL) ==
+	    UTIL_ENOENT);
+	snprintf(l, sizeof(l), "%s/x", f);
+	CHECK(util_read_file(l, 10, 0, &b, NULL) == UTIL_ENOENT);
+	snprintf(l, sizeof(l), "%s/link", d);
+	CHECK(util_read_file(d, 10, 0, &b, NULL) == UTIL_EFTYPE);
+	CHECK(util_read_file(d, 10, UTIL_FILE_REGULAR, &b, NULL) ==
+	    UTIL_EFTYPE);
+	/* A FIFO only with UTIL_FILE_REGULAR, which never waits for it. */
+	CHECK(util_read_file(fifo, 10, UTIL_FILE_REGULAR, &b, NULL) ==
+	    UTIL_EFTYPE);
+	/* A link is followed unless UTIL_FILE_NOFOLLOW. */
+	CHECK(util_read_file(l, 100, 0, &b, NULL) == 0 && b.n == 100);
+	buf_free(&b);
+	CHECK(util_read_file(l, 100, UTIL_FILE_NOFOLLOW, &b, NULL) ==
+	    UTIL_EOPEN && errno == ELOOP);
+	/* Unreadable: errno says why (root reads anything). */
+	CHECK(chmod(f, 0) == 0);
+	if (geteuid() != 0)
+		CHECK(util_read_file(f, 100, 0, &b, NULL) == UTIL_EOPEN &&
+		    errno == EACCES);
+	unlink(fifo);
+	unlink(l);
+	rmdir(d);
+	unlink(e);
+	unlink(f);
+}
+
 int
 main(void)
 {
@@ -490,5 +592,7 @@ main(void)
 	test_time();
 	test_misc();
 	test_sizes();
+	test_unset();
+	test_read_file();
 	return unit_done("test_util");
 }
