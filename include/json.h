@@ -91,6 +91,15 @@ int		json_parse(struct json *j, const char *src, size_t len,
  */
 void		json_rebase(struct json *j, const char *src);
 
+/*
+ * 1 if p[0..n) is exactly one JSON number (RFC 8259 section 6), or
+ * exactly one JSON string with its quotes (section 7: the RFC's escapes
+ * only, surrogate escapes paired, well-formed UTF-8, no raw control
+ * byte); else 0.  The checks json_parse() makes, for text from elsewhere.
+ */
+int		json_number_valid(const char *p, size_t n);
+int		json_string_valid(const char *p, size_t n);
+
 /* A static English sentence for a JSON_E* code. */
 const char	*json_strerror(int err);
 

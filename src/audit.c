@@ -17,6 +17,7 @@
 #include "bearssl.h"
 
 #include "audit.h"
+#include "json.h"
 #include "jsonw.h"
 #include "util.h"
 
@@ -141,78 +142,6 @@ put_cstr(struct jsonw *w, const char *name, const char *s)
 	return put_field(w, name, s, s == NULL ? 0 : strlen(s));
 }
 
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A JSON number (RFC 8259 section 6), the whole of p[0..n). */
-static int
-json_number_ok(const char *p, size_t n)
-{
-	size_t	 i = 0, d;
-
-	if (i < n && p[i] == '-')
-		i++;
-	if (i < n && p[i] == '0')
-		i++;
-	else if (i < n && p[i] >= '1' && p[i] <= '9')
-		while (i < n && is_digit(p[i]))
-			i++;
-	else
-		return 0;
-	if (i < n && p[i] == '.') {
-		for (d = ++i; i < n && is_digit(p[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		for (d = i; i < n && is_digit(p[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	return i == n;
-}
-
-/* A JSON string with its quotes (RFC 8259 section 7), the whole of p. */
-static int
-json_string_ok(const char *p, size_t n)
-{
-	size_t	 i, j;
-
-	if (n < 2 || p[0] != '"' || p[n - 1] != '"' || !utf8_valid(p, n))
-		return 0;
-	for (i = 1; i < n - 1; i++) {
-		if ((unsigned char)p[i] < 0x20 || p[i] == '"')
-			return 0;
-		if (p[i] != '\\')
-			continue;
-		if (++i >= n - 1)
-			return 0;
-		if (strchr("\"\\/bfnrt", p[i]) != NULL && p[i] != '\0')
-			continue;
-		if (p[i] != 'u' || n - 1 - (i + 1) < 4)
-			return 0;
-		for (j = i + 1; j < i + 5; j++)
-			if (!is_hex(p[j]))
-				return 0;
-		i += 4;
-	}
-	return 1;
-}
-
 /*
  * The id goes out as the JSON text it came in as, so it must be one JSON
  * scalar: jsonw_raw() trusts what it is given, and a caller's mistake must
@@ -224,8 +153,8 @@ json_id_ok(const char *p, size_t n)
 	if (n == 4 && memcmp(p, "null", 4) == 0)
 		return 1;
 	if (n > 0 && p[0] == '"')
-		return json_string_ok(p, n);
-	return json_number_ok(p, n);
+		return json_string_valid(p, n);
+	return json_number_valid(p, n);
 }
 
 /* 1 for -?[0-9]{1,15}: an integer every JSON reader keeps exact. */
@@ -256,7 +185,7 @@ put_request_id(struct jsonw *w, struct slice id)
 	 */
 	if (id.n <= AUDIT_MAX_FIELD_BYTES && id.n > 0 && id.p[0] != '"' &&
 	    !(id.n == 4 && memcmp(id.p, "null", 4) == 0) &&
-	    json_number_ok(id.p, id.n) && !plain_int(id.p, id.n))
+	    json_number_valid(id.p, id.n) && !plain_int(id.p, id.n))
 		return jsonw_kstring(w, "request_id", id.p, id.n);
 	if (id.n <= AUDIT_MAX_FIELD_BYTES && json_id_ok(id.p, id.n))
 		return jsonw_kraw(w, "request_id", id.p, id.n);

@@ -331,17 +331,17 @@ lex_next(struct parser *p, jsmntype_t type)
 }
 
 /*
- * Checks the string whose quote is at p->i and whose closing quote jsmn
- * found at stop (or, when the pass reads itself, stop is p->len); leaves
- * p->i past it.  Keys get their unescaped length and hash.
+ * Checks the string whose quote is at s[*pi] and whose closing quote jsmn
+ * found at stop (or, when the pass reads itself, stop is len); leaves *pi
+ * past it.  Keys get their unescaped length and hash.
  */
 static int
-scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
+string_at(const unsigned char *s, size_t len, size_t *pi, size_t stop,
+    struct json_tok *t, int key)
 {
-	const unsigned char	*s = p->s;
 	unsigned char		 u[4];
 	uint32_t		 h = FNV_BASIS, d = 0, cp;
-	size_t			 i = p->i + 1;
+	size_t			 i = *pi + 1;
 	int			 r;
 
 	while (i < stop) {
@@ -382,21 +382,26 @@ scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
 			i += (size_t)r;
 		}
 	}
-	if (i >= p->len || s[i] != '"')
+	if (i >= len || s[i] != '"')
 		return JSON_ESYNTAX;
-	p->i = i + 1;
-	t->end = (uint32_t)p->i;
+	*pi = i + 1;
+	t->end = (uint32_t)*pi;
 	t->dlen = d;
 	t->hash = h;
 	return 0;
 }
 
-/* A number from p->i, not past stop. */
 static int
-scan_number(struct parser *p, size_t stop)
+scan_string(struct parser *p, struct json_tok *t, size_t stop, int key)
 {
-	const unsigned char	*s = p->s;
-	size_t			 i = p->i, n = stop;
+	return string_at(p->s, p->len, &p->i, stop, t, key);
+}
+
+/* The number at s[*pi], not past n; leaves *pi past it. */
+static int
+number_at(const unsigned char *s, size_t *pi, size_t n)
+{
+	size_t	 i = *pi;
 
 	if (s[i] == '-')
 		i++;
@@ -421,8 +426,37 @@ scan_number(struct parser *p, size_t stop)
 		while (i < n && is_digit(s[i]))
 			i++;
 	}
-	p->i = i;
+	*pi = i;
 	return 0;
+}
+
+/* A number from p->i, not past stop. */
+static int
+scan_number(struct parser *p, size_t stop)
+{
+	return number_at(p->s, &p->i, stop);
+}
+
+/* see json.h */
+int
+json_number_valid(const char *p, size_t n)
+{
+	size_t	i = 0;
+
+	return n > 0 && number_at((const unsigned char *)p, &i, n) == 0 &&
+	    i == n;
+}
+
+/* see json.h */
+int
+json_string_valid(const char *p, size_t n)
+{
+	struct json_tok	 t;
+	size_t		 i = 0;
+
+	return n >= 2 && n < UINT32_MAX && p[0] == '"' &&
+	    string_at((const unsigned char *)p, n, &i, n, &t, 0) == 0 &&
+	    i == n;
 }
 
 static int

@@ -523,6 +523,51 @@ test_int64(void)
 	}
 }
 
+/* json_number_valid and json_string_valid agree with json_parse. */
+static void
+test_scalars(void)
+{
+	static const struct {
+		const char	*in;
+		int		 number;
+		int		 string;
+	} t[] = {
+		{ "0", 1, 0 }, { "-0", 1, 0 }, { "7", 1, 0 },
+		{ "-1.5e+3", 1, 0 }, { "1E9", 1, 0 }, { "1e999", 1, 0 },
+		{ "01", 0, 0 }, { "-", 0, 0 }, { "1.", 0, 0 }, { ".5", 0, 0 },
+		{ "1e", 0, 0 }, { "+1", 0, 0 }, { " 1", 0, 0 }, { "1 ", 0, 0 },
+		{ "0x10", 0, 0 }, { "", 0, 0 }, { "null", 0, 0 },
+		{ "\"\"", 0, 1 }, { "\"abc\"", 0, 1 },
+		{ "\"a\\\"b\\n\\u00e9\"", 0, 1 },
+		{ "\"\\ud83d\\ude00\"", 0, 1 }, { "\"\xc3\xa9\"", 0, 1 },
+		{ "\"\\ud800\"", 0, 0 }, { "\"\\ude00\"", 0, 0 },
+		{ "\"\\x\"", 0, 0 }, { "\"\\u12\"", 0, 0 },
+		{ "\"a\tb\"", 0, 0 }, { "\"\xc3\"", 0, 0 },
+		{ "\"\xed\xa0\x80\"", 0, 0 }, { "\"", 0, 0 },
+		{ "\"a\"b\"", 0, 0 }, { "\"a\" ", 0, 0 }, { "\"\\\"", 0, 0 },
+		{ "abc\"", 0, 0 },
+	};
+	struct json_tok	tok[4];
+	struct json	j;
+	size_t		i, n;
+	int		whole;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].in);
+		CHECKF(json_number_valid(t[i].in, n) == t[i].number, t[i].in);
+		CHECKF(json_string_valid(t[i].in, n) == t[i].string, t[i].in);
+		/* The same verdict as the reader, for what has no blanks. */
+		whole = json_parse(&j, t[i].in, n, tok, 4) == 1 &&
+		    (json_type(&j, 0) == JSON_NUMBER ||
+		    json_type(&j, 0) == JSON_STRING) &&
+		    t[i].in[0] != ' ' && t[i].in[n - 1] != ' ';
+		CHECKF(whole == (t[i].number || t[i].string), t[i].in);
+	}
+	/* Not past n: a valid prefix of a longer text is judged alone. */
+	CHECK(json_number_valid("12x", 2) && !json_number_valid("12x", 3));
+	CHECK(json_string_valid("\"a\"b", 3));
+}
+
 int
 main(void)
 {
@@ -533,5 +578,6 @@ main(void)
 	test_many_keys();
 	test_access();
 	test_int64();
+	test_scalars();
 	return unit_done("test_json");
 }
