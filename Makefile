@@ -154,7 +154,7 @@ define host_flavour
 $(1)/obj/%.o: src/%.c $(HDR) $(BR)/inc/bearssl.h
 	@mkdir -p $$(@D)
 	$(HOSTCC) $(WARN) $(CPPFLAGS) $(2) -c $$< -o $$@
-$(1)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/listing_model.h $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
+$(1)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/listing_model.h tests/unit/loopback.h $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
 	@mkdir -p $$(@D)
 	$(HOSTCC) $(WARN) $(CPPFLAGS) -Itests/unit $(2) -o $$@ $$< $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
 $(1)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(patsubst src/%.c,$(1)/obj/%.o,$(LIBSRC)) $(1)/libbearssl.a
@@ -173,7 +173,7 @@ check-servers: build/host/mcp-s3 build/asan/mcp-s3
 
 # Unit tests for TARGET: static, built like the release binary, run under
 # qemu-user by tests/run.sh for the ARM targets.
-$(O)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/listing_model.h $(LIBOBJ) $(ROOTS_OBJ) $(O)/libbearssl.a
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/listing_model.h tests/unit/loopback.h $(LIBOBJ) $(ROOTS_OBJ) $(O)/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(TARGET_CFLAGS) -o $@ $< $(LIBOBJ) $(ROOTS_OBJ) \
 	  $(O)/libbearssl.a $(LDFLAGS) $(TARGET_LDFLAGS)

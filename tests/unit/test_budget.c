@@ -7,18 +7,15 @@
  * byte over a budget is cut (a window) or refused (SizeLimit), never
  * written; and the 2025-03-26 batch answers are split into lines that fit.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "limits.h"
+#include "loopback.h"
 #include "mcp.h"
 #include "unit.h"
 
@@ -33,8 +30,7 @@
 #define META_N		60
 #define META_V		120	/* bytes of one value, all '"' */
 
-static int s3_port;
-static pid_t s3_pid;
+static struct lb s3;
 
 /* ---- the fake S3 ---------------------------------------------------------- */
 
@@ -167,62 +163,28 @@ send:
 
 /* One connection: requests until the peer closes it. */
 static void
-serve_conn(int fd)
+serve_conn(int fd, unsigned conn, void *arg)
 {
-	char head[65536], method[16], target[8192];
-	size_t n = 0;
-	ssize_t r;
-	char *end;
+	static struct lb_req r;
 
-	for (;;) {
-		while ((end = strstr(head, "\r\n\r\n")) == NULL || n == 0) {
-			if (n + 1 >= sizeof(head))
-				return;
-			if ((r = read(fd, head + n, sizeof(head) - 1 - n)) <= 0)
-				return;
-			n += (size_t)r;
-			head[n] = '\0';
-		}
-		if (sscanf(head, "%15s %8191s", method, target) != 2)
-			return;
-		if (strstr(target, "list-type=2") != NULL)
-			serve_listing(fd, target);
+	(void)conn;
+	(void)arg;
+	while (lb_read_request(fd, &r)) {
+		if (strstr(r.target, "list-type=2") != NULL)
+			serve_listing(fd, r.target);
 		else
-			serve_object(fd, method, target, head);
-		end += 4;
-		n -= (size_t)(end - head);
-		memmove(head, end, n);
-		head[n] = '\0';
+			serve_object(fd, r.method, r.target, r.raw);
 	}
+	lb_req_free(&r);
 }
 
 static void
 start_s3(void)
 {
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0), c, one = 1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(s, 8) != 0 ||
-	    getsockname(s, (struct sockaddr *)&sa, &sl) != 0) {
+	if (lb_start(&s3, serve_conn, NULL) != 0) {
 		perror("fake S3");
 		exit(1);
 	}
-	s3_port = ntohs(sa.sin_port);
-	if ((s3_pid = fork()) == 0) {
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) < 0)
-				continue;
-			serve_conn(c);
-			close(c);
-		}
-	}
-	close(s);
 }
 
 /* ---- sessions --------------------------------------------------------------- */
@@ -601,18 +563,15 @@ test_bounds(void)
 int
 main(void)
 {
-	int st;
-
 	signal(SIGPIPE, SIG_IGN);
 	start_s3();
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", s3_port);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%u", (unsigned)s3.port);
 	test_bounds();
 	test_windows();
 	test_image();
 	test_listing();
 	test_small_answers();
 	test_batch();
-	kill(s3_pid, SIGTERM);
-	waitpid(s3_pid, &st, 0);
+	lb_stop(&s3);
 	return unit_done("test_budget");
 }

@@ -6,11 +6,7 @@
  * refresh.  Every error text is checked for the secrets in play.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +17,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "loopback.h"
 #include "profile.h"
 #include "sigv4.h"
 #include "unit.h"
@@ -169,77 +166,6 @@ log_count(const char *s)
 
 /* --- fake servers -------------------------------------------------------- */
 
-struct req {
-	char	 method[16];
-	char	 target[1024];
-	char	 hname[32][64];
-	char	 hvalue[32][2048];
-	int	 nh;
-	char	 body[8192];
-	size_t	 body_len;
-};
-
-static const char *
-header(const struct req *r, const char *name)
-{
-	int	i;
-
-	for (i = 0; i < r->nh; i++)
-		if (slice_ieq(slice_cstr(r->hname[i]), name))
-			return r->hvalue[i];
-	return NULL;
-}
-
-/* Reads one request; 0 at EOF or on junk. */
-static int
-read_req(int fd, struct req *r)
-{
-	char	 head[16384], *line, *next, *colon;
-	size_t	 n = 0, want;
-	ssize_t	 got;
-	const char *cl;
-
-	memset(r, 0, sizeof(*r));
-	while (n < sizeof(head) - 1) {
-		if (read(fd, head + n, 1) != 1)
-			return 0;
-		n++;
-		if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
-			break;
-	}
-	head[n] = '\0';
-	line = head;
-	next = strstr(line, "\r\n");
-	*next = '\0';
-	if (sscanf(line, "%15s %1023s", r->method, r->target) != 2)
-		return 0;
-	for (line = next + 2; (next = strstr(line, "\r\n")) != NULL &&
-	    next != line && r->nh < 32; line = next + 2) {
-		*next = '\0';
-		if ((colon = strchr(line, ':')) == NULL)
-			return 0;
-		*colon++ = '\0';
-		while (*colon == ' ')
-			colon++;
-		snprintf(r->hname[r->nh], sizeof(r->hname[0]), "%s", line);
-		snprintf(r->hvalue[r->nh], sizeof(r->hvalue[0]), "%s", colon);
-		r->nh++;
-	}
-	if ((cl = header(r, "Content-Length")) != NULL) {
-		want = (size_t)strtoul(cl, NULL, 10);
-		if (want >= sizeof(r->body))
-			return 0;
-		while (r->body_len < want) {
-			got = read(fd, r->body + r->body_len,
-			    want - r->body_len);
-			if (got <= 0)
-				return 0;
-			r->body_len += (size_t)got;
-		}
-	}
-	return 1;
-}
-
 static void
 respond(int fd, int status, const char *body)
 {
@@ -264,14 +190,14 @@ cred_json(char *out, size_t cap, const char *prefix, const char *tokname)
 }
 
 static void
-imds(int fd, const struct req *r)
+imds(int fd, const struct lb_req *r)
 {
-	const char	*tok = header(r, "X-aws-ec2-metadata-token");
+	const char	*tok = lb_header(r, "X-aws-ec2-metadata-token");
 	char		 body[1024];
 
 	if (strcmp(r->method, "PUT") == 0 &&
 	    strcmp(r->target, "/latest/api/token") == 0) {
-		if (header(r, "X-aws-ec2-metadata-token-ttl-seconds") == NULL)
+		if (lb_header(r, "X-aws-ec2-metadata-token-ttl-seconds") == NULL)
 			respond(fd, 400, "");
 		else
 			respond(fd, 200, "IMDSTOKEN");
@@ -298,9 +224,9 @@ imds(int fd, const struct req *r)
 static const char	*container_token = CT_TOKEN;
 
 static void
-container(int fd, const struct req *r)
+container(int fd, const struct lb_req *r)
 {
-	const char	*auth = header(r, "Authorization");
+	const char	*auth = lb_header(r, "Authorization");
 	char		 body[1024];
 
 	if (auth == NULL || strcmp(auth, container_token) != 0) {
@@ -316,10 +242,10 @@ container(int fd, const struct req *r)
 
 /* The value of name in a form body, decoded, into out. */
 static int
-form_value(const struct req *r, const char *name, char *out, size_t cap)
+form_value(const struct lb_req *r, const char *name, char *out, size_t cap)
 {
 	struct buf	 b;
-	const char	*p = r->body, *end = r->body + r->body_len, *amp, *eq;
+	const char	*p = r->body, *end = r->body + r->nbody, *amp, *eq;
 	size_t		 nl = strlen(name);
 
 	while (p < end) {
@@ -360,14 +286,14 @@ secret_of(const char *ak, char *sk, size_t cap)
 
 /* Checks the SigV4 Authorization of r with our own signer. */
 static int
-verify_sigv4(const struct req *r, char *ak, size_t akcap)
+verify_sigv4(const struct lb_req *r, char *ak, size_t akcap)
 {
 	struct sigv4_creds	 sc;
 	struct sigv4_request	 sr;
 	struct sigv4_header	 sh;
 	struct buf		 auth;
-	const char		*a = header(r, "Authorization");
-	const char		*date = header(r, "X-Amz-Date");
+	const char		*a = lb_header(r, "Authorization");
+	const char		*date = lb_header(r, "X-Amz-Date");
 	const char		*p;
 	char			 sk[128], iso[32], hash[65], amz[17];
 	unsigned char		 h[32];
@@ -396,17 +322,17 @@ verify_sigv4(const struct req *r, char *ak, size_t akcap)
 	if (time_parse(iso, strlen(iso), &when) != 0)
 		return 0;
 	br_sha256_init(&ctx);
-	br_sha256_update(&ctx, r->body, r->body_len);
+	br_sha256_update(&ctx, r->body, r->nbody);
 	br_sha256_out(&ctx, h);
 	hex_encode(hash, h, sizeof(h));
 	sc.access_key = ak;
 	sc.secret = sk;
-	sc.token = header(r, "X-Amz-Security-Token");
+	sc.token = lb_header(r, "X-Amz-Security-Token");
 	sh.name = SLICE_LIT("content-type");
-	sh.value = slice_cstr(header(r, "Content-Type"));
+	sh.value = slice_cstr(lb_header(r, "Content-Type"));
 	memset(&sr, 0, sizeof(sr));
 	sr.method = r->method;
-	sr.host = slice_cstr(header(r, "Host"));
+	sr.host = slice_cstr(lb_header(r, "Host"));
 	sr.uri = slice_cstr(r->target);
 	sr.query = SLICE_LIT("");
 	sr.headers = &sh;
@@ -454,7 +380,7 @@ sts_error(int fd, const char *code, const char *message)
 }
 
 static void
-sts(int fd, const struct req *r)
+sts(int fd, const struct lb_req *r)
 {
 	char	action[64], role[256], token[256], session[128], ak[64];
 
@@ -466,7 +392,7 @@ sts(int fd, const struct req *r)
 		return;
 	}
 	if (strcmp(action, "AssumeRoleWithWebIdentity") == 0) {
-		if (header(r, "Authorization") != NULL ||
+		if (lb_header(r, "Authorization") != NULL ||
 		    !form_value(r, "WebIdentityToken", token, sizeof(token)) ||
 		    strcmp(token, WI_TOKEN) != 0) {
 			sts_error(fd, "InvalidIdentityToken", "bad token");
@@ -499,68 +425,34 @@ sts(int fd, const struct req *r)
 	sts_creds(fd, action);
 }
 
-struct server {
-	pid_t		 pid;
-	uint16_t	 port;
+/* The handler of one fake endpoint, for its server process. */
+struct endpoint {
+	void	(*handler)(int, const struct lb_req *);
 };
 
-static int
-listen_any(uint16_t *port)
-{
-	struct sockaddr_in	 sa;
-	socklen_t		 len = sizeof(sa);
-	int			 fd, one = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fd, 16) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static struct server
-server_start(void (*handler)(int, const struct req *))
-{
-	struct server	 s = { -1, 0 };
-	struct req	*r;
-	int		 lfd, c;
-
-	if ((lfd = listen_any(&s.port)) == -1)
-		return s;
-	fflush(NULL);
-	if ((s.pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_IGN);
-		if ((r = malloc(sizeof(*r))) == NULL)
-			_exit(1);
-		for (;;) {
-			if ((c = accept(lfd, NULL, NULL)) == -1)
-				continue;
-			while (read_req(c, r))
-				handler(c, r);
-			close(c);
-		}
-	}
-	close(lfd);
-	return s;
-}
-
 static void
-server_stop(struct server *s)
+serve_conn(int c, unsigned conn, void *arg)
 {
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	s->pid = -1;
+	static struct lb_req	 r;
+	const struct endpoint	*e = arg;
+
+	(void)conn;
+	while (lb_read_request(c, &r))
+		e->handler(c, &r);
+	lb_req_free(&r);
+}
+
+static struct lb
+server_start(void (*handler)(int, const struct lb_req *))
+{
+	struct endpoint	 e;
+	struct lb	 s;
+
+	/* The server process runs inside lb_start: e stays alive there. */
+	e.handler = handler;
+	memset(&s, 0, sizeof(s));
+	(void)lb_start(&s, serve_conn, &e);
+	return s;
 }
 
 /* --- helpers ------------------------------------------------------------ */
@@ -842,7 +734,7 @@ test_assume_role(void)
 	struct creds_chain	*ch;
 	struct creds_error	 err;
 	struct creds		 cr;
-	struct server		 s;
+	struct lb		 s;
 	unsigned		 gen;
 
 	env_clear();
@@ -974,7 +866,7 @@ test_assume_role(void)
 	remove_file("wi-token");
 
 	/* STS down: a network error, not a skip. */
-	server_stop(&s);
+	lb_stop(&s);
 	write_file(".aws/credentials", "[base]\naws_access_key_id = "
 	    SOURCE_AK "\naws_secret_access_key = " SOURCE_SK "\n", 0600);
 	write_file(".aws/config", "[default]\nrole_arn = arn:r\n"
@@ -990,7 +882,7 @@ test_container(void)
 {
 	struct creds_error	 err;
 	struct creds		 cr;
-	struct server		 s;
+	struct lb		 s;
 
 	env_clear();
 	unlink(logpath);
@@ -1032,7 +924,7 @@ test_container(void)
 	env_unset("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "no-slash");
 	CHECK(get_once(NULL, &cr, &err, NULL, T0_MS) == CREDS_EINVAL);
-	server_stop(&s);
+	lb_stop(&s);
 	remove_file("ct-token");
 }
 
@@ -1042,9 +934,8 @@ test_imds(void)
 	struct creds_chain	*ch;
 	struct creds_error	 err;
 	struct creds		 cr;
-	struct server		 s;
+	struct lb		 s;
 	uint16_t		 dead;
-	int			 fd;
 
 	env_clear();
 	unlink(logpath);
@@ -1067,7 +958,7 @@ test_imds(void)
 	CHECK(log_count("imds creds") == 2);
 
 	/* IMDS gone: valid keys are kept until they expire... */
-	server_stop(&s);
+	lb_stop(&s);
 	CHECK(creds_get(ch, &cr, T0_MS + 7 * MIN_MS, &err) == 0);
 	CHECK(strcmp(cr.access_key, "ASIAIMDS2") == 0);
 	/* ...without retrying at every call... */
@@ -1081,8 +972,7 @@ test_imds(void)
 	creds_chain_free(ch);
 
 	/* A port where nothing listens. */
-	fd = listen_any(&dead);
-	close(fd);
+	dead = lb_dead_port();
 	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:%u/",
 	    dead);
 	CHECK(get_once(NULL, &cr, &err, NULL, T0_MS) == CREDS_ENONE);
@@ -1098,7 +988,7 @@ test_order(void)
 	struct creds_options	 o;
 	struct creds_error	 err;
 	struct creds		 cr;
-	struct server		 si, sc, ss;
+	struct lb		 si, sc, ss;
 
 	env_clear();
 	si = server_start(imds);
@@ -1133,9 +1023,9 @@ test_order(void)
 	o.secret_key = CONN_SK;
 	CHECK(get_once(&o, &cr, &err, NULL, T0_MS) == 0);
 	CHECK(strcmp(cr.access_key, "AKIDCONN") == 0);
-	server_stop(&si);
-	server_stop(&sc);
-	server_stop(&ss);
+	lb_stop(&si);
+	lb_stop(&sc);
+	lb_stop(&ss);
 	remove_file("wi-token");
 	remove_file(".aws/credentials");
 }

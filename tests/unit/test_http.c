@@ -4,12 +4,6 @@
  * against a forked loopback server (keep-alive, stale sockets, retries,
  * idle timeout, refusal, cancellation).
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +11,7 @@
 
 #include "http.h"
 #include "limits.h"
+#include "loopback.h"
 #include "net.h"
 #include "unit.h"
 #include "util.h"
@@ -499,49 +494,7 @@ enum mode {
 	M_SHUT		/* read what comes first (a ClientHello), close */
 };
 
-static int	 srv_fd = -1;
 static uint16_t	 srv_port;
-
-static int
-listen_any(uint16_t *port)
-{
-	struct sockaddr_in	 sa;
-	socklen_t		 len = sizeof(sa);
-	int			 fd, one = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fd, 16) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-/* Reads one request head; 0 at EOF. */
-static int
-read_request(int fd)
-{
-	char	 b[4096];
-	size_t	 n = 0;
-	ssize_t	 r;
-
-	while (n < sizeof(b) - 1) {
-		if ((r = read(fd, b + n, 1)) <= 0)
-			return 0;
-		n++;
-		if (n >= 4 && memcmp(b + n - 4, "\r\n\r\n", 4) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 static void
 reply(int fd, int status, const char *body)
@@ -551,106 +504,98 @@ reply(int fd, int status, const char *body)
 
 	n = snprintf(b, sizeof(b), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
 	    "\r\n%s", status, strlen(body), body);
-	(void)write(fd, b, (size_t)n);
+	(void)lb_send(fd, b, (size_t)n);
 }
 
+/* One connection (the conn-th) served in mode *arg. */
 static void
-serve(enum mode m)
+serve(int c, unsigned conns, void *arg)
 {
-	char	 body[64];
-	int	 c, conns = 0, reqs = 0, per;
+	static struct lb_req	 r;
+	static int		 reqs;
+	enum mode		 m = *(enum mode *)arg;
+	char			 body[64];
+	int			 per;
 
-	signal(SIGPIPE, SIG_IGN);
-	for (;;) {
-		if ((c = accept(srv_fd, NULL, NULL)) == -1)
-			continue;
-		conns++;
-		if (m == M_SHUT) {
-			char	 hello[8192];
+	if (m == M_SHUT) {
+		char	 hello[8192];
 
-			/* All of it: unread bytes would make close() a reset. */
-			(void)read(c, hello, sizeof(hello));
-			(void)net_sleep(20, NULL);
-			(void)recv(c, hello, sizeof(hello), MSG_DONTWAIT);
-			close(c);
-			continue;
-		}
-		for (per = 0; read_request(c); per++) {
-			reqs++;
-			if (m == M_STALE && per == 1)
-				break;
-			if (m == M_STALL) {
-				pause();
-				break;
-			}
-			if (m == M_TRICKLE) {
-				const char *h = "HTTP/1.1 200 OK\r\nX-Slow: "
-				    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-				    "Content-Length: 0\r\n\r\n";
-
-				for (; *h != '\0'; h++) {
-					if (write(c, h, 1) != 1)
-						break;
-					(void)net_sleep(50, NULL);
-				}
-				break;
-			}
-			if (m == M_ENDLESS503) {
-				static const char	 head[] =
-				    "HTTP/1.1 503 X\r\nConnection: close\r\n\r\n";
-				char			 junk[4096];
-
-				memset(junk, ' ', sizeof(junk));
-				if (write(c, head, sizeof(head) - 1) < 0)
-					break;
-				/*
-				 * 4 MB/s until the client hangs up (or 64 MiB):
-				 * draining it all would take 16 s.
-				 */
-				for (per = 0; per < 16384; per++) {
-					if (write(c, junk, sizeof(junk)) < 0)
-						break;
-					(void)net_sleep(1, NULL);
-				}
-				break;
-			}
-			snprintf(body, sizeof(body), "c%dr%d", conns, per + 1);
-			if ((m == M_ALT503 && reqs % 2 == 1) ||
-			    m == M_ALWAYS503)
-				reply(c, 503, "<Error><Code>SlowDown</Code>"
-				    "</Error>");
-			else
-				reply(c, 200, body);
-			if (m == M_ONE)
-				break;
-		}
-		close(c);
+		/* All of it: unread bytes would make close() a reset. */
+		(void)read(c, hello, sizeof(hello));
+		(void)net_sleep(20, NULL);
+		(void)recv(c, hello, sizeof(hello), MSG_DONTWAIT);
+		return;
 	}
+	for (per = 0; lb_read_request(c, &r); per++) {
+		reqs++;
+		if (m == M_STALE && per == 1)
+			break;
+		if (m == M_STALL) {
+			pause();
+			break;
+		}
+		if (m == M_TRICKLE) {
+			const char *h = "HTTP/1.1 200 OK\r\nX-Slow: "
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+			    "Content-Length: 0\r\n\r\n";
+
+			for (; *h != '\0'; h++) {
+				if (write(c, h, 1) != 1)
+					break;
+				(void)net_sleep(50, NULL);
+			}
+			break;
+		}
+		if (m == M_ENDLESS503) {
+			static const char	 head[] =
+			    "HTTP/1.1 503 X\r\nConnection: close\r\n\r\n";
+			char			 junk[4096];
+
+			memset(junk, ' ', sizeof(junk));
+			if (write(c, head, sizeof(head) - 1) < 0)
+				break;
+			/*
+			 * 4 MB/s until the client hangs up (or 64 MiB):
+			 * draining it all would take 16 s.
+			 */
+			for (per = 0; per < 16384; per++) {
+				if (write(c, junk, sizeof(junk)) < 0)
+					break;
+				(void)net_sleep(1, NULL);
+			}
+			break;
+		}
+		snprintf(body, sizeof(body), "c%ur%d", conns, per + 1);
+		if ((m == M_ALT503 && reqs % 2 == 1) ||
+		    m == M_ALWAYS503)
+			reply(c, 503, "<Error><Code>SlowDown</Code>"
+			    "</Error>");
+		else
+			reply(c, 200, body);
+		if (m == M_ONE)
+			break;
+	}
+	lb_req_free(&r);
 }
+
+static struct lb	 srv;
+static enum mode	 srv_mode;
 
 static pid_t
 server_start(enum mode m)
 {
-	pid_t	 pid;
-
-	if ((srv_fd = listen_any(&srv_port)) == -1)
+	srv_mode = m;
+	if (lb_start(&srv, serve, &srv_mode) != 0)
 		return -1;
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		serve(m);
-		_exit(0);
-	}
-	close(srv_fd);
-	return pid;
+	srv_port = srv.port;
+	return srv.pid;
 }
 
 static void
 server_stop(pid_t pid)
 {
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
+	if (pid > 0)
+		lb_stop(&srv);
 }
 
 static int
@@ -697,7 +642,7 @@ test_exchange(void)
 	int64_t			 t0;
 	struct tls_anchors	*anchors;
 	pid_t			 pid;
-	int			 i, fd, pfd[2];
+	int			 i, pfd[2];
 
 	/* Keep-alive: three requests, one socket. */
 	pid = server_start(M_KEEP);
@@ -854,9 +799,8 @@ test_exchange(void)
 		printf("# no system CA bundle: TLS close case skipped\n");
 
 	/* A closed port: refused at once, not retried. */
-	fd = listen_any(&srv_port);
-	CHECK(fd >= 0);
-	close(fd);
+	srv_port = lb_dead_port();
+	CHECK(srv_port != 0);
 	CHECK(http_conn_new(&c, 0, "127.0.0.1", srv_port, NULL) == 0);
 	t0 = time_now_ms();
 	CHECK(get(c, "GET", 1, &o, &res) == NET_EREFUSED);

@@ -6,12 +6,6 @@
  * literal, TLS 1.3 only, and the sentences tls_describe() makes of them.
  * Skipped, with a note, when the openssl command is missing.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,6 +13,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "loopback.h"
 #include "net.h"
 #include "tls.h"
 #include "unit.h"
@@ -41,26 +36,6 @@ static void
 path(char *out, size_t n, const char *name)
 {
 	snprintf(out, n, "%s/%s", dir, name);
-}
-
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in	 sa;
-	socklen_t		 len = sizeof(sa);
-	int			 fd;
-	uint16_t		 port = 0;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 /* Starts s_server on 127.0.0.1:port; waits until it accepts. */
@@ -294,7 +269,7 @@ test_handshakes(void)
 	path(p, sizeof(p), "other.pem");
 	CHECK(tls_anchors_load(&other, p) == 0);
 
-	port = free_port();
+	port = lb_dead_port();
 	pid = server_start(port, "-tls1_2", NULL);
 	CHECK(pid > 0);
 	if (pid > 0) {
@@ -335,7 +310,7 @@ test_handshakes(void)
 	}
 	server_stop(pid);
 
-	port = free_port();
+	port = lb_dead_port();
 	pid = server_start(port, "-tls1_3", NULL);
 	CHECK(pid > 0);
 	if (pid > 0) {
@@ -345,7 +320,7 @@ test_handshakes(void)
 	server_stop(pid);
 
 	/* Only a suite we do not offer: the server's alert is named. */
-	port = free_port();
+	port = lb_dead_port();
 	pid = server_start(port, "-cipher", "AES128-SHA");
 	CHECK(pid > 0);
 	if (pid > 0) {
