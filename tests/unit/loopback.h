@@ -243,6 +243,18 @@ lb_read_request(int fd, struct lb_req *r)
 	return 1;
 }
 
+/* Writes all n bytes to a file. */
+static inline void
+lb_write_file(int fd, const void *p, size_t n)
+{
+	const char	*s = p;
+	ssize_t		 w;
+
+	for (; n > 0; s += w, n -= (size_t)w)
+		if ((w = write(fd, s, n)) <= 0)
+			return;
+}
+
 /* Appends r to the record: "conn nraw nbody\n", the head, the body. */
 static inline void
 lb_record(int log, const struct lb_req *r)
@@ -252,10 +264,9 @@ lb_record(int log, const struct lb_req *r)
 
 	n = snprintf(line, sizeof(line), "%u %zu %zu\n", r->conn, r->nraw,
 	    r->nbody);
-	(void)lb_send(log, line, (size_t)n);
-	(void)lb_send(log, r->raw, r->nraw);
-	if (r->nbody > 0)
-		(void)lb_send(log, r->body, r->nbody);
+	lb_write_file(log, line, (size_t)n);
+	lb_write_file(log, r->raw, r->nraw);
+	lb_write_file(log, r->body, r->nbody);
 }
 
 /* Sends buf in pieces of piece bytes (0: at once); 0 or -1. */
