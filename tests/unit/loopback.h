@@ -458,4 +458,27 @@ lb_count(const struct lb *lb)
 	return n;
 }
 
+/*
+ * What an S3 client of the loopback server reads from its environment
+ * besides S3_ENDPOINT: fixed test keys, no profile files, no IMDS; NULL
+ * for any other name.
+ */
+static inline const char *
+lb_s3_env(const char *name)
+{
+	static const char *const fixed[][2] = {
+		{ "AWS_ACCESS_KEY_ID", "AKIDTEST" },
+		{ "AWS_SECRET_ACCESS_KEY", "secretTEST0123456789" },
+		{ "AWS_CONFIG_FILE", "/nonexistent" },
+		{ "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent" },
+		{ "AWS_EC2_METADATA_DISABLED", "true" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(name, fixed[i][0]) == 0)
+			return fixed[i][1];
+	return NULL;
+}
+
 #endif

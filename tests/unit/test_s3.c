@@ -32,25 +32,14 @@ static struct lb_req	 rq;
 static const char *
 env(const char *name, void *arg)
 {
-	static const char *const fixed[][2] = {
-		{ "AWS_ACCESS_KEY_ID", "AKIDTEST" },
-		{ "AWS_SECRET_ACCESS_KEY", "secretTEST0123456789" },
-		{ "S3_TIMEOUT", "400ms" },
-		{ "AWS_CONFIG_FILE", "/nonexistent" },
-		{ "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent" },
-		{ "AWS_EC2_METADATA_DISABLED", "true" },
-	};
-	size_t	 i;
-
 	(void)arg;
 	if (strcmp(name, "S3_ENDPOINT") == 0)
 		return endpoint;
 	if (strcmp(name, "S3_USE_PATH_STYLE") == 0)
 		return path_style;
-	for (i = 0; i < N(fixed); i++)
-		if (strcmp(name, fixed[i][0]) == 0)
-			return fixed[i][1];
-	return NULL;
+	if (strcmp(name, "S3_TIMEOUT") == 0)
+		return "400ms";
+	return lb_s3_env(name);
 }
 
 /* A server playing steps and a client of it; 0 or -1. */
