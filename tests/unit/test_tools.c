@@ -88,6 +88,7 @@ call(const char *tool, const char *args)
 	static struct json_tok	 atok[MAXTOK];
 	const struct catalog_entry *e = catalog_find(tool, strlen(tool));
 	struct jsonrpc_writer	 wr;
+	struct tools_request	 req;
 	struct json		 aj;
 	struct jsonw		 w;
 	char			*line = NULL;
@@ -105,8 +106,11 @@ call(const char *tool, const char *args)
 	}
 	jsonrpc_writer_init(&wr, -1);
 	jsonw_init(&w, &wr.out);
+	req.id = SLICE_LIT("7");
+	req.room = 1024 * 1024;
+	req.flags = 0;
 	rc = tools_call(&srv, e, args != NULL ? &aj : NULL, args != NULL ? 0 :
-	    -1, SLICE_LIT("7"), 1024 * 1024, &w, &wr);
+	    -1, &req, &w, &wr);
 	buf_reset(&res);
 	if (rc == 0 && jsonw_finish(&w) == 0 && wr.out.n > 0)
 		buf_add(&res, wr.out.p, wr.out.n);
