@@ -13,7 +13,7 @@
 /*
  * The tools: handler, the arguments each takes and requires (their
  * bounds are tools_argdefs[]; catalog.c's schemas state the same, which
- * test_tools proves), what they name and what they do.
+ * test_catalog proves), what they name and what they do.
  */
 const struct tool_def tools_table[TOOL_COUNT] = {
 	[TOOL_LIST_BUCKETS] = { tools_list_buckets, BIT(A_CONNECTION), 0,

@@ -28,18 +28,6 @@ static const char *const writers[] = {
 	"s3_put_object", "s3_delete_object", "s3_copy_object"
 };
 
-/*
- * Where a schema says less than the table and that is known: the
- * argument, and why.  Any other unstated bound must be no bound.
- */
-static const struct {
-	const char	*arg;
-	const char	*why;
-} gaps[] = {
-	/* The schema allows "", tools_args.c refuses it. */
-	{ "content_type", "no minLength, table minimum 1" },
-};
-
 static int
 is_writer(const char *name)
 {
@@ -47,17 +35,6 @@ is_writer(const char *name)
 
 	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
 		if (strcmp(writers[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-is_gap(const char *arg)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++)
-		if (strcmp(gaps[i].arg, arg) == 0)
 			return 1;
 	return 0;
 }
@@ -148,8 +125,7 @@ check_property(const struct json *j, int p, enum argid a, const char *tool)
 		if (r != 0)
 			CHECKF(r == 1 && v == d->min, label);
 		else
-			CHECKF(d->min == 0 || patterned || is_gap(d->name),
-			    label);
+			CHECKF(d->min == 0 || patterned, label);
 		r = int_member(j, p, "maxLength", &v);
 		if (r != 0)
 			CHECKF(r == 1 && v == d->max, label);
@@ -307,32 +283,10 @@ test_listed(void)
 	CHECK(shown == TOOL_COUNT - sizeof(writers) / sizeof(writers[0]));
 }
 
-/* Each gap is still one: fixed, its row must go. */
-static void
-test_gaps(void)
-{
-	struct json	 j;
-	size_t		 i, g;
-	int		 s, p;
-
-	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
-		for (i = 0; i < TOOL_COUNT; i++) {
-			if (parse_tool(&j, catalog[i].json, catalog[i].name) != 0)
-				continue;
-			s = json_find(&j, 0, "inputSchema");
-			p = json_find(&j, json_find(&j, s, "properties"),
-			    gaps[g].arg);
-			if (p >= 0)
-				CHECKF(json_find(&j, p, "minLength") < 0,
-				    gaps[g].why);
-		}
-}
-
 int
 main(void)
 {
 	test_entries();
 	test_listed();
-	test_gaps();
 	return unit_done("test_catalog");
 }
