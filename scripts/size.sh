@@ -46,7 +46,8 @@ for t in "$@"; do
 		if (skip(out)) next
 		if (file ~ /libbearssl\.a\(/) br += sz
 		else if (file ~ /-musl[a-z]*\//) musl += sz
-		else if (file ~ /\/obj\/[^\/]*\.o$/) own += sz
+		# our objects, or with -flto the one object made of them all
+		else if (file ~ /\/obj\/[^\/]*\.o$/ || file ~ /\.ltrans[0-9]*\.ltrans\.o$/) own += sz
 		else other += sz
 	}
 	END { printf "%d %d %d %d\n", br, musl, own, other }
