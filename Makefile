@@ -243,9 +243,15 @@ SIZE_LIMIT ?= 1048576
 size: cross
 	@sh scripts/size.sh $(SIZE_LIMIT) $(TARGETS)
 
-# build/dist/mcp-s3-VERSION-linux-TARGET.tar.gz (binary, LICENSE, README.md)
-# and build/dist/SHA256SUMS, byte for byte reproducible.
+# build/dist/mcp-s3-VERSION-linux-TARGET.tar.gz (binary, LICENSE, README.md),
+# the MCP Bundle mcp-s3-VERSION-linux-TARGET.mcpb of each target (the same
+# files and manifest.json; scripts/mcpb.sh), SHA256SUMS of both, and
+# server.json, the MCP registry entry naming the bundles' release URLs and
+# hashes (scripts/server-json.sh); all byte for byte reproducible.
+# GITHUB_REPO (OWNER/NAME) names the repository and release page; the
+# default owner is a placeholder.
 DIST	:= build/dist
+GITHUB_REPO ?= mcp-s3/mcp-s3
 dist: cross
 	@rm -rf $(DIST); mkdir -p $(DIST)
 	@set -e; for t in $(TARGETS); do \
@@ -254,8 +260,11 @@ dist: cross
 	  chmod 0755 $(DIST)/$$d $(DIST)/$$d/mcp-s3; chmod 0644 $(DIST)/$$d/LICENSE $(DIST)/$$d/README.md; \
 	  tar -C $(DIST) --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 \
 	    --numeric-owner --format=gnu -cf - $$d | gzip -9n > $(DIST)/$$d.tar.gz; \
-	  rm -rf $(DIST)/$$d; done
-	@cd $(DIST) && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+	  rm -rf $(DIST)/$$d; \
+	  sh scripts/mcpb.sh $(DIST)/$$d.mcpb build/$$t/mcp-s3 $$t $(VERSION) https://github.com/$(GITHUB_REPO); \
+	  done
+	@cd $(DIST) && sha256sum *.tar.gz *.mcpb > SHA256SUMS && cat SHA256SUMS
+	@sh scripts/server-json.sh $(DIST) $(VERSION) $(GITHUB_REPO) $(TARGETS)
 
 # `make test` installs what the suites need, then runs them all; the
 # runner's last line is "N passed, N failed".

@@ -3,8 +3,9 @@
 # 12, only what is missing.  build: musl toolchain, BearSSL source, jsmn.h
 # (libjsmn-dev; the Makefile copies it alone into build/include).  test: Ceph
 # RGW, awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.
-# cross: the arm64 and armhf multiarch musl-dev, the cross gcc and binutils,
-# and qemu-user to run the ARM binaries.  kernel (make test-kernel): cross,
+# cross (make cross, make dist): the arm64 and armhf multiarch musl-dev, the
+# cross gcc and binutils, qemu-user to run the ARM binaries, and zip (the
+# .mcpb bundles of make dist).  kernel (make test-kernel): cross,
 # plus qemu-system-arm and cpio, and Debian's own arm64 and armmp-lpae kernels
 # and busybox-static (arm64, armhf, amd64) fetched with apt-get download into
 # build/kernel/ and unpacked there.  all: build, test, cross and kernel.
@@ -28,7 +29,7 @@ case $what in cross|kernel|all)
 		fi
 	done
 	for p in musl-dev:arm64 musl-dev:armhf gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
-	    binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf qemu-user util-linux; do want $p; done ;;
+	    binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf qemu-user util-linux zip; do want $p; done ;;
 esac
 case $what in kernel|all) for p in qemu-system-arm cpio; do want $p; done ;; esac
 case $what in test|all)
@@ -119,9 +120,12 @@ case $what in test|all)
 	if [ ! -f "$top/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
 		(cd "$top" && npm install --no-audit --no-fund --silent >/dev/null)
 	fi
-	# A real host, in a folder of its own (tests/integration/test_claude_code.py).
-	if [ ! -x "$top/tests/hosts/node_modules/.bin/claude" ]; then
-		(cd "$top/tests/hosts" && npm install --no-audit --no-fund --silent >/dev/null)
-	fi
+	# A real host, and the MCP Bundle CLI (tests/release/test_mcpb.py), each
+	# in a folder of its own.
+	for h in hosts:claude mcpb:mcpb; do
+		if [ ! -x "$top/tests/${h%%:*}/node_modules/.bin/${h#*:}" ]; then
+			(cd "$top/tests/${h%%:*}" && npm install --no-audit --no-fund --silent >/dev/null)
+		fi
+	done
 	;;
 esac

@@ -30,7 +30,10 @@
 #                       build/host/mcp-s3 (dynamic, so memcheck tracks the heap);
 #                       any valgrind report fails. The sandbox is off there
 #                       (the tools' own system calls are not in its allow-list).
-#   9. release          `make size` (every binary under 1 MB) and
+#   9. release          `make size` (every binary under 1 MB), `make dist`, then
+#                       tests/release/test_mcpb.py (the MCP Bundles validated by
+#                       `mcpb validate`, the x86_64 one installed and serving an
+#                       MCP session, server.json's hashes; no S3), and
 #                       tests/release/repro.sh (two clean builds, identical bytes)
 #
 # Every suite ends with "<name>: N passed, N failed"; a suite that crashes,
@@ -398,8 +401,11 @@ fi
 stop_rgw
 trap - EXIT
 
-# 9. release checks: sizes, and two clean builds with identical bytes
+# 9. release checks: sizes, the release files of make dist, and two clean
+# builds with identical bytes
 run_plain "make size" 600 make --no-print-directory size
+run_plain "make dist" 600 make --no-print-directory dist
+run_suite test_mcpb.py 300 python3 tests/release/test_mcpb.py
 if [ "${MCP_S3_TEST_REPRO:-1}" != 0 ]; then
 	run_suite repro.sh 1800 bash tests/release/repro.sh
 fi

@@ -1,12 +1,12 @@
 #!/bin/bash
 # tests/release/repro.sh — two clean builds give bit-identical releases.
 #
-# Copies the source tree (without build/, node_modules/, .git/) into two
+# Copies the source tree (without build/, any node_modules/, .git/) into two
 # fresh directories at different paths and depths, with BearSSL's Debian
 # source copied into each (the same input as `apt-get source bearssl`),
 # runs `make dist` (all targets) in both with the same SOURCE_DATE_EPOCH
 # (this tree's default: the last commit's time), and compares the sha256 of
-# every binary, tarball and SHA256SUMS.  Also checks that neither build
+# every binary, tarball, MCP Bundle (.mcpb), SHA256SUMS and server.json.  Also checks that neither build
 # path appears in any binary and that --version shows the epoch's date.
 # Last line: "repro: N passed, N failed".  Needs the toolchains (make cross).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -27,7 +27,7 @@ A=$W/a
 B=$W/second/much/deeper/build-b
 mkdir -p "$A" "$B"
 for d in "$A" "$B"; do
-	tar -C "$TOP" --exclude=./build --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$d" -xf -
+	tar -C "$TOP" --exclude=./build --exclude=node_modules --exclude=./.git -cf - . | tar -C "$d" -xf -
 	mkdir -p "$d/build/src" && cp -a "$TOP/build/src/bearssl" "$d/build/src/"
 done
 for d in "$A" "$B"; do
@@ -38,7 +38,8 @@ for d in "$A" "$B"; do
 		tail -n 20 "$d.log"; fail "make dist in $d"; done_
 	fi
 done
-files=$(cd "$A" && ls build/*/mcp-s3 build/dist/*.tar.gz build/dist/SHA256SUMS)
+files=$(cd "$A" && ls build/*/mcp-s3 build/dist/*.tar.gz build/dist/*.mcpb build/dist/SHA256SUMS \
+    build/dist/server.json)
 for f in $files; do
 	a=$(sha256sum < "$A/$f" | cut -d' ' -f1)
 	b=$(sha256sum < "$B/$f" 2>/dev/null | cut -d' ' -f1)
