@@ -87,6 +87,34 @@ contains(const struct buf *hay, const char *needle)
 	return 0;
 }
 
+/* Bytes of base64url, which sealed tokens are written in. */
+static int
+token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Is a hidden key's absence from the tokens worth checking?  A sealed
+ * token is base64url of random-looking bytes, so a short key made only
+ * of that alphabet turns up in one now and then (a 4-byte one about once
+ * in 16 million places: one of the 150,000 cases failed about one run in
+ * three): such a key is looked for from 8 bytes on, where that does not
+ * happen.  A key with any other byte ('/', 'é') cannot be in a sealed
+ * token by chance, so it is always looked for.
+ */
+static int
+key_checkable(const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < n; i++)
+		if (!token_char((unsigned char)key[i]))
+			return 1;
+	return n >= 8;
+}
+
 static void
 free_fake(struct fake *f)
 {
@@ -222,7 +250,7 @@ one_case(const struct listing_key *key, struct fake *f,
 	/* No hidden key, in clear, in any token. */
 	for (i = 0; i < f->nkeys; i++)
 		if (!policy_visible(r, b, slice_cstr(f->keys[i])) &&
-		    strlen(f->keys[i]) >= 4)
+		    key_checkable(f->keys[i]))
 			CHECKF(!contains(&tokens, f->keys[i]), label);
 	cases_run++;
 	if (pages > 1)
