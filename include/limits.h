@@ -55,6 +55,12 @@
 #define S3_MAX_META_ENTRIES	64
 #define S3_MAX_META_BYTES	8192
 
+/*
+ * Tools: the arena of one call (its arguments but content, its messages),
+ * in bytes; content and answers grow in buffers of their own.
+ */
+#define TOOLS_CALL_ARENA_BYTES	(256u * 1024)
+
 /* Objects returned by one ListObjectsV2 page (S3 caps max-keys at 1000). */
 #define S3_MAX_LIST_KEYS	1000
 

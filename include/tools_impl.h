@@ -51,16 +51,18 @@ struct argdef {
 
 struct args {
 	unsigned	 have;
-	struct buf	 str[A_COUNT];
+	/* strings: NUL-terminated copies in the call's arena */
+	struct slice	 str[A_COUNT];
 	int64_t		 num[A_COUNT];
 	/*
-	 * content without escapes: its bytes in the call's line, not copied
-	 * (the line is the reader's, held for the call, and writable; a put
-	 * decodes its base64 there in place).
+	 * content, writable (a put decodes its base64 there in place):
+	 * without escapes, its bytes in the call's line, not copied (the
+	 * line is the reader's, held for the call); else unescaped into an
+	 * arena_buf of the call.
 	 */
 	char		*content;
 	size_t		 ncontent;
-	/* metadata: "name\0value\0" pairs in str[A_METADATA], as slices */
+	/* metadata: names and values, NUL-terminated, in the call's arena */
 	struct slice	 meta[2 * S3_MAX_META_ENTRIES];
 	size_t		 nmeta;
 };
@@ -73,6 +75,8 @@ struct call {
 	const struct config_conn	*conn;
 	struct s3_client		*client;
 	struct args			 a;
+	/* Scratch of the call, wiped and given back when it ends. */
+	struct arena			 arena;
 	struct jsonw			*w;
 	struct jsonrpc_writer		*out;
 	size_t				 room;	/* bytes the result may take */
@@ -119,11 +123,15 @@ struct tool_def {
 extern const struct tool_def tools_table[TOOL_COUNT];
 extern const struct argdef tools_argdefs[A_COUNT];
 
+/*
+ * tools.c: a struct buf (buf_init's limit) freed with the call, an
+ * arena_buf of its arena; NULL after an InternalError result.
+ */
+struct buf	*tools_buf(struct call *, size_t limit);
+
 /* tools_args.c */
 struct slice	 tools_arg(const struct call *, enum argid);
-char		*tools_content(struct call *);
 int		 tools_parse_args(struct call *, const struct json *, int obj);
-void		 tools_free_args(struct args *);
 
 /* tools_out.c */
 void	tools_error(struct call *, const char *code, const char *fmt, ...)

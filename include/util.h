@@ -1,9 +1,10 @@
 /*
  * util.h - small shared pieces: slices, growable buffers, base64, hex,
- * UTF-8, time formatting, constant-time compare and wiping.
+ * UTF-8, time formatting, constant-time compare and wiping, arenas.
  *
  * Memory: a struct buf owns its bytes (malloc'd), never grows past its
- * limit, and is freed with buf_free().  A struct slice borrows.
+ * limit, and is freed with buf_free().  A struct slice borrows.  A
+ * struct arena hands out memory that one arena_reset() takes back.
  * Errors: 0 on success, negative UTIL_E* on failure.
  */
 #ifndef MCP_S3_UTIL_H
@@ -153,5 +154,44 @@ int	util_unset(const char *);
  */
 int	util_read_file(const char *path, size_t limit, unsigned flags,
 	    struct buf *out, struct stat *st);
+
+/*
+ * An arena: scratch memory with one lifetime, such as one tool call's.
+ * Allocations come from chained blocks (ARENA_BLOCK_BYTES, or larger for
+ * a larger request), aligned for any object and zeroed; the blocks never
+ * hold more than limit bytes in all (headers included).  A struct buf
+ * from arena_buf grows on the heap as usual, but belongs to the arena.
+ * arena_reset wipes everything the arena held, since it may have held
+ * secrets, gives back all blocks but one first one, and frees the bufs;
+ * what it handed out is then gone.  Failure is NULL, never an abort.
+ * The struct is the caller's; its fields are private.
+ */
+#define ARENA_BLOCK_BYTES	4096
+#define ARENA_BUFS		8	/* arena_bufs at once */
+
+struct arena_block;
+
+struct arena {
+	struct arena_block	*head;	/* the newest block */
+	size_t			 held;	/* bytes of the blocks */
+	size_t			 limit;
+	struct buf		 bufs[ARENA_BUFS];
+	size_t			 nbufs;
+};
+
+void	 arena_init(struct arena *, size_t limit);
+/* n zeroed bytes, aligned for any object; NULL past the limit or memory. */
+void	*arena_alloc(struct arena *, size_t n);
+/* A NUL-terminated copy of p[0..n). */
+char	*arena_strndup(struct arena *, const char *p, size_t n);
+char	*arena_printf(struct arena *, const char *, ...)
+#ifdef __GNUC__
+	    __attribute__((format(printf, 2, 3)))
+#endif
+	    ;
+/* A buf_init'ed struct buf freed by arena_reset; NULL when ARENA_BUFS are out. */
+struct buf	*arena_buf(struct arena *, size_t limit);
+void	 arena_reset(struct arena *);
+void	 arena_free(struct arena *);	/* arena_reset, and the last block */
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "limits.h"
 #include "tools_impl.h"
 
 #define KEY_ARGS	(BIT(A_BUCKET) | BIT(A_KEY))
@@ -58,6 +59,17 @@ tools_listed(const struct catalog_entry *e, const struct config *cfg)
 	return e->json;
 }
 
+/* see tools_impl.h */
+struct buf *
+tools_buf(struct call *c, size_t limit)
+{
+	struct buf *b;
+
+	if ((b = arena_buf(&c->arena, limit)) == NULL)
+		tools_error(c, "InternalError", "out of memory");
+	return b;
+}
+
 /* A refusal before any I/O: an isError result and the audit's decision. */
 static int
 deny(struct call *c, const char *code, const char *rule, const char *msg)
@@ -72,18 +84,16 @@ static int
 deny_policy(struct call *c, struct slice b, struct slice k,
     const struct policy_decision *d)
 {
-	struct buf m;
-	int rc;
+	struct buf *m = arena_buf(&c->arena, 0);
 
-	buf_init(&m, 0);
-	tools_text_object(&m, b, k);
-	buf_addf(&m, " is refused by the access rules: %s. Hint: stay "
-	    "inside the allowed prefixes; the rules are set by "
-	    "MCP_S3_ALLOWED_PREFIXES, MCP_S3_DENIED_PREFIXES and "
-	    "MCP_S3_ALLOWED_BUCKETS.", d->rule);
-	rc = deny(c, "PolicyDenied", d->rule, m.p ? m.p : "refused");
-	buf_free(&m);
-	return rc;
+	if (m != NULL) {
+		tools_text_object(m, b, k);
+		buf_addf(m, " is refused by the access rules: %s. Hint: stay "
+		    "inside the allowed prefixes; the rules are set by "
+		    "MCP_S3_ALLOWED_PREFIXES, MCP_S3_DENIED_PREFIXES and "
+		    "MCP_S3_ALLOWED_BUCKETS.", d->rule);
+	}
+	return deny(c, "PolicyDenied", d->rule, m && m->p ? m->p : "refused");
 }
 
 /*
@@ -275,6 +285,7 @@ tools_call(struct server *t, const struct catalog_entry *e,
 {
 	struct call c;
 	struct slice cn;
+	const char *names;
 	size_t i;
 	int64_t t0 = time_now_ms();
 
@@ -286,6 +297,7 @@ tools_call(struct server *t, const struct catalog_entry *e,
 	c.out = out;
 	c.room = req->room;
 	c.flags = req->flags;
+	arena_init(&c.arena, TOOLS_CALL_ARENA_BYTES);
 	buf_init(&c.sc, 0);
 	buf_init(&c.text, 0);
 	c.conn = &t->cfg->conns[t->cfg->default_conn];
@@ -296,17 +308,14 @@ tools_call(struct server *t, const struct catalog_entry *e,
 	cn = tools_arg(&c, A_CONNECTION);
 	c.conn = config_conn_find(t->cfg, cn.p, cn.n);
 	if (c.conn == NULL) {
-		struct buf names;
-
-		buf_init(&names, 0);
-		for (i = 0; i < t->cfg->nconns; i++)
-			buf_addf(&names, "%s%s", i ? ", " : "",
-			    t->cfg->conns[i].name);
+		names = "";
+		for (i = 0; i < t->cfg->nconns && names != NULL; i++)
+			names = arena_printf(&c.arena, "%s%s%s", names,
+			    i ? ", " : "", t->cfg->conns[i].name);
 		c.conn = &t->cfg->conns[t->cfg->default_conn];
 		tools_error(&c, "ConnectionNotFound", "no connection named "
 		    "\"%s\"; known connections: %s", c.a.str[A_CONNECTION].p,
-		    names.p);
-		buf_free(&names);
+		    names != NULL ? names : "(out of memory)");
 		c.invalid = 1;
 		goto done;
 	}
@@ -326,7 +335,7 @@ done:
 	if ((c.d->flags & TOOL_BYTES_OUT) && c.has_bytes)
 		rate_charge(&t->bytes, (double)c.bytes, time_now_ms());
 	record(&c, req->id, t0);
-	tools_free_args(&c.a);
+	arena_free(&c.arena);
 	buf_free(&c.sc);
 	buf_free(&c.text);
 	return c.canceled ? TOOLS_ECANCELED : 0;

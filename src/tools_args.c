@@ -9,6 +9,9 @@
 #include "limits.h"
 #include "tools_impl.h"
 
+/* The longest string argument but content (continuation_token), in bytes. */
+#define ARG_STRING_BYTES	4096
+
 /* Bounds as the input schemas of catalog.c state them. */
 const struct argdef tools_argdefs[A_COUNT] = {
 	[A_BUCKET] = { "bucket", T_STRING, S3_MIN_BUCKET_BYTES,
@@ -17,7 +20,7 @@ const struct argdef tools_argdefs[A_COUNT] = {
 	[A_PREFIX] = { "prefix", T_STRING, 0, S3_MAX_KEY_BYTES },
 	[A_DELIMITER] = { "delimiter", T_STRING, 0, 16 },
 	[A_MAX_KEYS] = { "max_keys", T_INTEGER, 1, S3_MAX_LIST_KEYS },
-	[A_TOKEN] = { "continuation_token", T_STRING, 1, 4096 },
+	[A_TOKEN] = { "continuation_token", T_STRING, 1, ARG_STRING_BYTES },
 	[A_START_AFTER] = { "start_after", T_STRING, 0, S3_MAX_KEY_BYTES },
 	[A_OFFSET] = { "offset", T_INTEGER, 0, INT64_MAX },
 	[A_LENGTH] = { "length", T_INTEGER, 1, INT64_MAX },
@@ -49,18 +52,25 @@ tools_arg(const struct call *c, enum argid id)
 	if (id == A_CONTENT && c->a.content != NULL) {
 		s.p = c->a.content;
 		s.n = c->a.ncontent;
-	} else if (c->a.have & BIT(id)) {
-		s.p = c->a.str[id].p;
-		s.n = c->a.str[id].n;
-	}
+	} else if (id != A_CONTENT && (c->a.have & BIT(id)))
+		s = c->a.str[id];
 	return s;
 }
 
-/* The content's bytes, to be overwritten in place (see struct args). */
-char *
-tools_content(struct call *c)
+/*
+ * String token t, decoded in dec, as a NUL-terminated copy in the call's
+ * arena.  0, or -1 when it does not decode or fit.
+ */
+static int
+decode_copy(struct call *c, const struct json *j, int t, struct buf *dec,
+    struct slice *out)
 {
-	return c->a.content != NULL ? c->a.content : c->a.str[A_CONTENT].p;
+	buf_reset(dec);
+	if (json_decode(j, t, dec) != 0 ||
+	    (out->p = arena_strndup(&c->arena, dec->p, dec->n)) == NULL)
+		return -1;
+	out->n = dec->n;
+	return 0;
 }
 
 static int
@@ -75,20 +85,20 @@ valid_bucket(const char *p, size_t n)
 	return 1;
 }
 
-static void
-list_taken(struct buf *b, unsigned takes)
+/* "bucket, key, ..." or "no arguments", in the call's arena. */
+static const char *
+list_taken(struct call *c, unsigned takes)
 {
+	const char *list = "";
 	size_t i;
-	int first = 1;
 
-	for (i = 0; i < A_COUNT; i++) {
-		if (!(takes & BIT(i)))
-			continue;
-		buf_addf(b, "%s%s", first ? "" : ", ", tools_argdefs[i].name);
-		first = 0;
-	}
-	if (first)
-		buf_adds(b, "no arguments");
+	for (i = 0; i < A_COUNT && list != NULL; i++)
+		if (takes & BIT(i))
+			list = arena_printf(&c->arena, "%s%s%s", list,
+			    list[0] != '\0' ? ", " : "", tools_argdefs[i].name);
+	if (list == NULL)
+		return "(out of memory)";
+	return list[0] != '\0' ? list : "no arguments";
 }
 
 /* 1 when two lower-cased metadata names differ at most in '_' / '-'. */
@@ -107,17 +117,20 @@ meta_clash(struct slice a, struct slice b)
 }
 
 /*
- * metadata: an object of strings.  Names become x-amz-meta-<name>: HTTP
+ * metadata: an object of strings, decoded one after another into a
+ * buffer of the call.  Names become x-amz-meta-<name>: HTTP
  * token characters only, kept lower case as S3 stores them; values are
  * printable ASCII, which is what a header can carry without encoding.
  */
 static int
 parse_meta(struct call *c, const struct json *j, int obj)
 {
-	struct buf *b = &c->a.str[A_METADATA];
+	struct buf *b;
 	size_t i, start, total = 0;
 	int k;
 
+	if ((b = tools_buf(c, S3_MAX_META_BYTES + 1)) == NULL)
+		return -1;
 	if (json_type(j, obj) != JSON_OBJECT) {
 		tools_error(c, "InvalidArgument", "metadata must be an object "
 		    "of strings");
@@ -202,17 +215,16 @@ int
 tools_parse_args(struct call *c, const struct json *j, int obj)
 {
 	const struct argdef *d;
-	struct buf names;
+	struct buf *dec, *body;
 	unsigned takes = c->d->takes;
 	unsigned needs = c->d->needs;
 	struct slice raw;
 	size_t i;
 	int k, v, rc;
 
-	for (i = 0; i < A_COUNT; i++)
-		buf_init(&c->a.str[i], tools_argdefs[i].max == INT64_MAX ? 0 :
-		    (size_t)tools_argdefs[i].max + 1);
 	c->a.have = 0;
+	if ((dec = tools_buf(c, ARG_STRING_BYTES + 1)) == NULL)
+		return -1;
 	for (k = obj >= 0 ? json_child(j, obj) : -1; k >= 0;
 	    k = json_next(j, k)) {
 		v = k + 1;
@@ -221,13 +233,10 @@ tools_parse_args(struct call *c, const struct json *j, int obj)
 				break;
 		if (i == A_COUNT) {
 			raw = json_raw(j, k);
-			buf_init(&names, 0);
-			list_taken(&names, takes);
 			tools_error(c, "InvalidArgument", "unknown argument "
 			    "%.*s; %s takes %s", (int)utf8_boundary(raw.p,
 			    raw.n > 80 ? 80 : raw.n), raw.p, c->e->name,
-			    names.p);
-			buf_free(&names);
+			    list_taken(c, takes));
 			return -1;
 		}
 		d = &tools_argdefs[i];
@@ -268,8 +277,7 @@ tools_parse_args(struct call *c, const struct json *j, int obj)
 				return -1;
 			}
 			raw = json_raw(j, v);
-			if (i == A_CONTENT && raw.n >= 2 &&
-			    memchr(raw.p, '\\', raw.n) == NULL) {
+			if (i == A_CONTENT && memchr(raw.p, '\\', raw.n) == NULL) {
 				/*
 				 * Nothing to unescape: the bytes in the line are
 				 * the content (and valid UTF-8 with no NUL, as
@@ -280,16 +288,28 @@ tools_parse_args(struct call *c, const struct json *j, int obj)
 				c->a.have |= BIT(i);
 				continue;
 			}
-			rc = json_decode(j, v, &c->a.str[i]);
-			if (rc != 0 || c->a.str[i].n < (size_t)d->min ||
-			    c->a.str[i].n > (size_t)d->max) {
+			if (i == A_CONTENT) {
+				/* Unescaped into a buffer of its own: megabytes. */
+				if ((body = tools_buf(c, 0)) == NULL)
+					return -1;
+				rc = json_decode(j, v, body);
+				c->a.content = body->p;
+				c->a.ncontent = body->n;
+				raw.p = body->p;
+				raw.n = body->n;
+			} else {
+				rc = decode_copy(c, j, v, dec, &c->a.str[i]) != 0 ||
+				    c->a.str[i].n < (size_t)d->min ||
+				    c->a.str[i].n > (size_t)d->max;
+				raw = c->a.str[i];
+			}
+			if (rc != 0) {
 				tools_error(c, "InvalidArgument", "%s must be "
 				    "%lld to %lld bytes long", d->name,
 				    (long long)d->min, (long long)d->max);
 				return -1;
 			}
-			if (c->a.str[i].n > 0 &&
-			    memchr(c->a.str[i].p, '\0', c->a.str[i].n)) {
+			if (raw.n > 0 && memchr(raw.p, '\0', raw.n)) {
 				tools_error(c, "InvalidArgument", "%s must not "
 				    "contain a NUL character", d->name);
 				return -1;
@@ -336,14 +356,5 @@ tools_parse_args(struct call *c, const struct json *j, int obj)
 		return -1;
 	}
 	return 0;
-}
-
-void
-tools_free_args(struct args *a)
-{
-	size_t i;
-
-	for (i = 0; i < A_COUNT; i++)
-		buf_free(&a->str[i]);
 }
 

@@ -50,33 +50,33 @@ open_result(struct call *c)
 void
 tools_error(struct call *c, const char *code, const char *fmt, ...)
 {
-	struct buf msg;
 	va_list ap;
-	char tmp[2048];
+	char tmp[2048], *msg;
+	size_t n;
 
-	buf_init(&msg, 0);
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	snprintf(c->code, sizeof(c->code), "%.63s", code);
-	buf_adds(&msg, code);
-	buf_adds(&msg, ": ");
 	/* A message cut to fit must not end inside a character. */
-	buf_add(&msg, tmp, utf8_boundary(tmp, strlen(tmp)));
+	msg = arena_printf(&c->arena, "%s: %.*s", code,
+	    (int)utf8_boundary(tmp, strlen(tmp)), tmp);
+	if (msg == NULL)
+		msg = tmp;
+	n = strlen(msg);
 
 	open_result(c);
 	/*
 	 * Arguments are valid UTF-8; should a quoted piece still be cut
 	 * inside a character, its bytes become '?' so the text survives.
 	 */
-	if (!utf8_valid(msg.p, msg.n))
-		utf8_scrub(msg.p, msg.n);
-	jsonw_kstring(c->w, "text", msg.p, msg.n);
+	if (!utf8_valid(msg, n))
+		utf8_scrub(msg, n);
+	jsonw_kstring(c->w, "text", msg, n);
 	jsonw_end_object(c->w);
 	jsonw_end_array(c->w);
 	jsonw_kbool(c->w, "isError", 1);
 	jsonw_end_object(c->w);
-	buf_free(&msg);
 }
 
 /*

@@ -445,7 +445,7 @@ struct text_scan {
 	size_t		 done;		/* bytes of whole, valid characters */
 	size_t		 esc;		/* their escaped size */
 	int		 stopped;	/* a byte past done is not text */
-	struct buf	 marks;		/* struct text_mark, pos ascending */
+	struct buf	*marks;		/* struct text_mark, pos ascending */
 };
 
 static void
@@ -461,14 +461,14 @@ text_scan_watch(void *arg, const char *body, size_t n)
 	if (n - t->done >= 4)
 		t->stopped = 1;
 	last.pos = 0;
-	if (t->marks.n >= sizeof(last))
-		memcpy(&last, t->marks.p + t->marks.n - sizeof(last),
+	if (t->marks->n >= sizeof(last))
+		memcpy(&last, t->marks->p + t->marks->n - sizeof(last),
 		    sizeof(last));
 	if (t->done - last.pos >= TEXT_SCAN_STEP) {
 		mk.pos = t->done;
 		mk.esc = t->esc;
 		/* Without memory there is one mark fewer: a longer fit. */
-		(void)buf_add(&t->marks, &mk, sizeof(mk));
+		(void)buf_add(t->marks, &mk, sizeof(mk));
 	}
 }
 
@@ -484,10 +484,10 @@ text_scan_fit(const struct text_scan *t, const char *body, size_t len,
 	size_t lo = 0, hi, mid, cut;
 
 	at.pos = at.esc = 0;
-	hi = t->marks.n / sizeof(mk);
+	hi = t->marks->n / sizeof(mk);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		memcpy(&mk, t->marks.p + mid * sizeof(mk), sizeof(mk));
+		memcpy(&mk, t->marks->p + mid * sizeof(mk), sizeof(mk));
 		if (mk.pos <= len && mk.esc <= room) {
 			at = mk;
 			lo = mid + 1;
@@ -691,7 +691,7 @@ tools_get_object(struct call *c)
 	struct s3_error err;
 	struct window x;
 	struct text_scan scan;
-	struct buf body, uri;
+	struct buf *body, *uri;
 	struct slice b = tools_arg(c, A_BUCKET), k = tools_arg(c, A_KEY);
 	uint64_t offset, length, max = c->srv->cfg->max_get_size, len;
 	enum kind kind;
@@ -701,12 +701,12 @@ tools_get_object(struct call *c)
 	offset = (c->a.have & BIT(A_OFFSET)) ? (uint64_t)c->a.num[A_OFFSET] : 0;
 	length = (c->a.have & BIT(A_LENGTH)) ? (uint64_t)c->a.num[A_LENGTH] :
 	    c->srv->cfg->read_size;
+	memset(&scan, 0, sizeof(scan));
+	if ((body = tools_buf(c, 0)) == NULL || (uri = tools_buf(c, 0)) == NULL ||
+	    (scan.marks = tools_buf(c, 0)) == NULL)
+		return;
 	memset(&m, 0, sizeof(m));
 	buf_init(&m.user, S3_MAX_META_BYTES);
-	buf_init(&body, 0);
-	buf_init(&uri, 0);
-	memset(&scan, 0, sizeof(scan));
-	buf_init(&scan.marks, 0);
 
 	if (length > max) {
 		/* Say how large the object is, when S3 tells, so the model
@@ -738,7 +738,7 @@ tools_get_object(struct call *c)
 	if (length > c->room)
 		length = c->room > 0 ? c->room : 1;
 	if ((rc = s3_get_object_watched(c->client, b, k, offset, length,
-	    &body, &m, &err, text_scan_watch, &scan)) != 0) {
+	    body, &m, &err, text_scan_watch, &scan)) != 0) {
 		if (rc == S3_ERANGE)
 			tools_error(c, "InvalidArgument", "offset %llu is at or "
 			    "past the end of the object, which has %llu bytes",
@@ -750,9 +750,9 @@ tools_get_object(struct call *c)
 	}
 
 	kind = K_BINARY;
-	len = body.n;
+	len = body->n;
 	img = offset == 0 ? image_type(m.content_type,
-	    (const unsigned char *)body.p, body.n) : NULL;
+	    (const unsigned char *)body->p, body->n) : NULL;
 	if (img != NULL) {
 		if (m.size > max) {
 			tools_error(c, "SizeLimit", "the image has %llu bytes, "
@@ -764,31 +764,31 @@ tools_get_object(struct call *c)
 			    (unsigned long long)max);
 			goto out;
 		}
-		if (body.n < m.size) {
+		if (body->n < m.size) {
 			/* The rest of the image, in a second ranged GET. */
 			memset(&m2, 0, sizeof(m2));
 			buf_init(&m2.user, S3_MAX_META_BYTES);
-			rc = s3_get_object(c->client, b, k, body.n,
-			    m.size - body.n, &body, &m2, &err);
+			rc = s3_get_object(c->client, b, k, body->n,
+			    m.size - body->n, body, &m2, &err);
 			s3_meta_free(&m2);
 			if (rc != 0) {
 				tools_s3_fail(c, rc, &err);
 				goto out;
 			}
 		}
-		len = body.n;
+		len = body->n;
 		kind = K_IMAGE;
 	} else {
 		bytype = text_by_type(m.content_type);
-		truncated = offset + body.n < m.size;
-		len = truncated ? utf8_boundary(body.p, body.n) : body.n;
+		truncated = offset + body->n < m.size;
+		len = truncated ? utf8_boundary(body->p, body->n) : body->n;
 		/* The scan as it came in settles it, or the checks of old. */
-		if (bytype != 0 && (len > 0 || body.n == 0) &&
-		    (scan.done == len || (memchr(body.p, '\0', len) == NULL &&
-		    utf8_valid(body.p, len))))
+		if (bytype != 0 && (len > 0 || body->n == 0) &&
+		    (scan.done == len || (memchr(body->p, '\0', len) == NULL &&
+		    utf8_valid(body->p, len))))
 			kind = K_TEXT;
 		else
-			len = body.n;
+			len = body->n;
 	}
 	/* A default binary window is READ_SIZE characters of base64. */
 	if (kind == K_BINARY && !(c->a.have & BIT(A_LENGTH)) &&
@@ -800,16 +800,16 @@ tools_get_object(struct call *c)
 	x.b = b;
 	x.k = k;
 	x.m = &m;
-	x.body = body.p;
+	x.body = body->p;
 	x.len = len;
 	x.offset = offset;
 	x.kind = kind;
 	x.img = img;
-	buf_adds(&uri, "s3://");
-	url_encode(&uri, b.p, b.n);
-	buf_addc(&uri, '/');
-	url_encode_path(&uri, k.p, k.n);
-	x.uri = &uri;
+	buf_adds(uri, "s3://");
+	url_encode(uri, b.p, b.n);
+	buf_addc(uri, '/');
+	url_encode_path(uri, k.p, k.n);
+	x.uri = uri;
 	x.scan = &scan;
 	if (window_fit(c, &x) != 0)
 		goto out;
@@ -817,9 +817,6 @@ tools_get_object(struct call *c)
 	c->has_bytes = 1;
 	window_write(c, &x, 0);
 out:
-	buf_free(&scan.marks);
-	buf_free(&uri);
-	buf_free(&body);
 	s3_meta_free(&m);
 }
 

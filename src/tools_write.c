@@ -35,7 +35,7 @@ tools_put_object(struct call *c)
 	 * without the white space, no buffer of decoded bytes.
 	 */
 	if (b64 && content.n > 0 &&
-	    base64_decode_inplace(tools_content(c), content.n, &len) != 0) {
+	    base64_decode_inplace(c->a.content, content.n, &len) != 0) {
 		tools_error(c, "InvalidArgument", "content is not valid "
 		    "base64 (standard alphabet A-Z a-z 0-9 + /, with = "
 		    "padding)");
@@ -185,7 +185,7 @@ tools_presign_url(struct call *c)
 {
 	struct s3_error err;
 	struct jsonw sw;
-	struct buf url;
+	struct buf *url;
 	struct slice b = tools_arg(c, A_BUCKET), k = tools_arg(c, A_KEY);
 	const char *method = "GET";
 	char when[21];
@@ -197,20 +197,21 @@ tools_presign_url(struct call *c)
 		method = "PUT";
 	if (c->a.have & BIT(A_EXPIRES_IN))
 		expires = (uint32_t)c->a.num[A_EXPIRES_IN];
-	buf_init(&url, 0);
+	if ((url = tools_buf(c, 0)) == NULL)
+		return;
 	now = time(NULL);
 	rc = s3_presign(c->client, method, b, k, expires, now,
-	    c->conn->presign_base, &url, &err);
+	    c->conn->presign_base, url, &err);
 	if (rc != 0) {
 		tools_s3_fail(c, rc, &err);
-		goto out;
+		return;
 	}
 	/* UTC, whatever TZ says: a URL expires at one instant. */
 	time_iso8601(when, now + (time_t)expires);
 	tools_sc_begin(c, &sw);
 	jsonw_kstring(&sw, "bucket", b.p, b.n);
 	jsonw_kstring(&sw, "key", k.p, k.n);
-	jsonw_kstring(&sw, "url", url.p, url.n);
+	jsonw_kstring(&sw, "url", url->p, url->n);
 	jsonw_kstr(&sw, "method", method);
 	jsonw_kuint(&sw, "expires_in_seconds", expires);
 	jsonw_kstr(&sw, "expires_at", when);
@@ -219,12 +220,10 @@ tools_presign_url(struct call *c)
 	tools_text_object(&c->text, b, k);
 	buf_addf(&c->text, ", valid until %s (%u s):\n", when,
 	    (unsigned)expires);
-	buf_add(&c->text, url.p, url.n);
+	buf_add(&c->text, url->p, url->n);
 	if (c->conn->session_token != NULL)
 		buf_adds(&c->text, "\nIt was signed with temporary credentials "
 		    "and stops working when they expire.");
 	tools_write_result(c);
-out:
-	buf_free(&url);
 }
 

@@ -1023,3 +1023,133 @@ util_read_file(const char *path, size_t limit, unsigned flags,
 	errno = e;
 	return rc;
 }
+
+/* ---- arenas ---------------------------------------------------------- */
+
+/* The strictest alignment an object may need (C99 has no max_align_t). */
+union arena_align {
+	long double	 ld;
+	long long	 ll;
+	void		*p;
+	void		(*f)(void);
+};
+#define ARENA_ALIGN	sizeof(union arena_align)
+#define ARENA_ROUND(n)	(((n) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN)
+
+/* A block's header; its size bytes follow at ARENA_ROUND(sizeof header). */
+struct arena_block {
+	struct arena_block	*next;	/* the block made before it */
+	size_t			 size;
+	size_t			 used;
+};
+#define ARENA_HDR	ARENA_ROUND(sizeof(struct arena_block))
+#define ARENA_DATA(k)	((char *)(k) + ARENA_HDR)
+
+/* see util.h */
+void
+arena_init(struct arena *a, size_t limit)
+{
+	memset(a, 0, sizeof(*a));
+	a->limit = limit;
+}
+
+/* see util.h */
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block	*k = a->head;
+	size_t			 size;
+	char			*p;
+
+	if (n > a->limit || n > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	n = ARENA_ROUND(n == 0 ? 1 : n);
+	if (k == NULL || k->size - k->used < n) {
+		size = n > ARENA_BLOCK_BYTES ? n : ARENA_BLOCK_BYTES;
+		if (a->held > a->limit || a->limit - a->held < ARENA_HDR ||
+		    a->limit - a->held - ARENA_HDR < size)
+			return NULL;
+		if ((k = calloc(1, ARENA_HDR + size)) == NULL)
+			return NULL;
+		k->size = size;
+		k->next = a->head;
+		a->head = k;
+		a->held += ARENA_HDR + size;
+	}
+	p = ARENA_DATA(k) + k->used;
+	k->used += n;
+	return p;
+}
+
+/* see util.h */
+char *
+arena_strndup(struct arena *a, const char *p, size_t n)
+{
+	char	*s;
+
+	if (n == SIZE_MAX || (s = arena_alloc(a, n + 1)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(s, p, n);
+	return s;
+}
+
+/* see util.h */
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 len;
+	char	*s;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (s = arena_alloc(a, (size_t)len + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* see util.h */
+struct buf *
+arena_buf(struct arena *a, size_t limit)
+{
+	if (a->nbufs == ARENA_BUFS)
+		return NULL;
+	buf_init(&a->bufs[a->nbufs], limit);
+	return &a->bufs[a->nbufs++];
+}
+
+/* see util.h */
+void
+arena_reset(struct arena *a)
+{
+	struct arena_block	*k, *next;
+
+	while (a->nbufs > 0)
+		buf_free(&a->bufs[--a->nbufs]);
+	for (k = a->head; k != NULL; k = next) {
+		next = k->next;
+		wipe(ARENA_DATA(k), k->used);
+		k->used = 0;
+		/* The first block, when of the usual size, is kept. */
+		if (next == NULL && k->size == ARENA_BLOCK_BYTES)
+			break;
+		a->held -= ARENA_HDR + k->size;
+		free(k);
+	}
+	a->head = k;
+}
+
+/* see util.h */
+void
+arena_free(struct arena *a)
+{
+	arena_reset(a);
+	free(a->head);
+	a->head = NULL;
+	a->held = 0;
+}

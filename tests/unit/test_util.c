@@ -1,6 +1,6 @@
 /*
  * test_util.c - buffers, slices, base64, hex, UTF-8, time, parse_u64,
- * sizes, unset settings, bounded file reads.
+ * sizes, unset settings, bounded file reads, arenas.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -580,6 +580,87 @@ test_read_file(void)
 	unlink(f);
 }
 
+/* Arenas: alignment, growth past a block, the limit, wiping and reuse. */
+static void
+test_arena(void)
+{
+	struct arena	 a;
+	struct buf	*b[ARENA_BUFS + 1];
+	char		*p, *q, *first;
+	size_t		 i, n, again;
+	int		 ok;
+
+	arena_init(&a, 1024 * 1024);
+	/* Odd sizes: every pointer still aligned for any object. */
+	for (i = 1, ok = 1; i < 200; i++) {
+		p = arena_alloc(&a, i);
+		ok &= p != NULL && (uintptr_t)p % sizeof(long double) == 0 &&
+		    (uintptr_t)p % sizeof(void *) == 0;
+		if (p != NULL) {
+			ok &= p[0] == 0 && p[i - 1] == 0;	/* zeroed */
+			memset(p, 'x', i);
+		}
+	}
+	CHECK(ok);
+	/* Past a block, and one larger than a block. */
+	CHECK(a.held > ARENA_BLOCK_BYTES);
+	p = arena_alloc(&a, 3 * ARENA_BLOCK_BYTES);
+	CHECK(p != NULL && p[3 * ARENA_BLOCK_BYTES - 1] == 0);
+	CHECK(arena_alloc(&a, 0) != NULL);
+	arena_free(&a);
+	CHECK(a.head == NULL && a.held == 0);
+
+	/* Copies and formats. */
+	arena_init(&a, 64 * 1024);
+	p = arena_strndup(&a, "bucket/key", 6);
+	q = arena_printf(&a, "%s-%d", "abc", 42);
+	CHECK(p != NULL && strcmp(p, "bucket") == 0);
+	CHECK(q != NULL && strcmp(q, "abc-42") == 0);
+	CHECK(arena_strndup(&a, "", 0) != NULL);
+	CHECK(arena_strndup(&a, "x", SIZE_MAX) == NULL);
+
+	/* The limit: 1 KiB pieces until it refuses, and never past it. */
+	arena_reset(&a);
+	for (n = 0; arena_alloc(&a, 1024) != NULL; n++)
+		;
+	CHECK(n > 32 && n <= 64 && a.held <= a.limit);
+	CHECK(arena_alloc(&a, 64 * 1024) == NULL);
+	CHECK(arena_alloc(&a, 64 * 1024 + 1) == NULL);
+	CHECK(arena_alloc(&a, SIZE_MAX) == NULL);
+	CHECK(arena_printf(&a, "%*s", 70000, "") == NULL);
+	/* Reset: the first block is kept, wiped, and handed out again. */
+	arena_reset(&a);
+	CHECK(a.held > 0 && a.held < 2 * ARENA_BLOCK_BYTES);
+	first = arena_alloc(&a, 100);
+	memset(first, 's', 100);
+	arena_reset(&a);
+	for (i = 0, ok = 1; i < 100; i++)
+		ok &= first[i] == 0;
+	CHECK(ok);
+	CHECK(arena_alloc(&a, 100) == first);
+	arena_reset(&a);
+	for (again = 0; arena_alloc(&a, 1024) != NULL; again++)
+		;
+	CHECK(again == n);
+
+	/* Bufs: ARENA_BUFS at once, each freed by the reset. */
+	arena_reset(&a);
+	for (i = 0; i < ARENA_BUFS + 1; i++)
+		b[i] = arena_buf(&a, 10);
+	CHECK(b[0] != NULL && b[ARENA_BUFS - 1] != NULL && b[ARENA_BUFS] == NULL);
+	CHECK(buf_adds(b[0], "0123456789") == 0 && buf_addc(b[0], 'x') ==
+	    UTIL_ELIMIT);
+	CHECK(buf_adds(b[1], "secret") == 0);
+	arena_reset(&a);
+	CHECK(a.nbufs == 0 && arena_buf(&a, 0) != NULL);
+	arena_free(&a);
+
+	/* A limit too small for one block. */
+	arena_init(&a, 100);
+	CHECK(arena_alloc(&a, 1) == NULL && a.held == 0);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -594,5 +675,6 @@ main(void)
 	test_sizes();
 	test_unset();
 	test_read_file();
+	test_arena();
 	return unit_done("test_util");
 }
