@@ -191,7 +191,8 @@ put_request_id(struct jsonw *w, struct slice id)
 		return jsonw_kraw(w, "request_id", id.p, id.n);
 	m = id.n > AUDIT_MAX_FIELD_BYTES ? AUDIT_MAX_FIELD_BYTES : id.n;
 	put_hex(w, "request_id", id.p, m);
-	if (m < id.n && key_suffixed(w, "request_id", "_truncated") == 0)
+	if (id.n > AUDIT_MAX_FIELD_BYTES &&
+	    key_suffixed(w, "request_id", "_truncated") == 0)
 		jsonw_uint(w, id.n);
 	return jsonw_error(w);
 }

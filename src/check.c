@@ -58,7 +58,7 @@ check_safe_copy(char *dst, size_t cap, const char *src, size_t n)
 		n = 0;
 	m = n < cap - 1 ? n : cap - 1;
 	valid = utf8_valid(src, n);
-	if (valid && m < n)
+	if (valid && n > cap - 1)
 		m = utf8_boundary(src, m);
 	for (i = 0; i < m; i++) {
 		unsigned char ch = (unsigned char)src[i];
@@ -546,7 +546,7 @@ flag_value(int argc, char *argv[], int *i, const char *flag, int *missing)
 		return argv[*i] + n + 1;
 	if (argv[*i][n] != '\0')
 		return NULL;
-	if (*i + 1 >= argc) {
+	if (*i + 1 >= argc || argv[*i + 1] == NULL) {
 		*missing = 1;
 		return NULL;
 	}

@@ -88,6 +88,8 @@ exchange(struct http_conn *hc, const struct endpoint *e, const char *method,
 	cb.body = answer_body;
 	cb.arg = a;
 	rc = http_exchange(hc, &req, &cb, NULL);
+	/* a->over is set by answer_body, called inside http_exchange. */
+	/* cppcheck-suppress knownConditionTrueFalse */
 	if (rc == HTTP_EABORTED && a->over)
 		return HTTP_ELIMIT;
 	return rc;
@@ -319,7 +321,7 @@ creds_from_imds(struct ctx *c, struct got *g)
 		goto out;
 	}
 	/* The first line names the role. */
-	a.body.n = strcspn(a.body.p != NULL ? a.body.p : "", "\r\n");
+	a.body.n = a.body.p != NULL ? strcspn(a.body.p, "\r\n") : 0;
 	while (a.body.n > 0 && a.body.p[a.body.n - 1] == ' ')
 		a.body.n--;
 	if (a.body.n == 0 || a.body.n > 128 ||

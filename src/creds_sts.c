@@ -130,7 +130,7 @@ sts_call(struct ctx *c, const char *what, const struct buf *form,
 		sr.when = (time_t)(c->now_ms / 1000);
 		sr.flags = SIGV4_F_NO_CONTENT_SHA256;
 		if (strchr(ep.path, '?') != NULL ||
-		    (rc = sigv4_sign(NULL, &sc, &sr, &auth, amzdate)) != 0) {
+		    sigv4_sign(NULL, &sc, &sr, &auth, amzdate) != 0) {
 			creds_set_err(c->err, "%s: cannot sign the STS request "
 			    "(an "
 			    "invalid key, region or endpoint path)", what);

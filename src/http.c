@@ -763,9 +763,9 @@ send_and_receive(struct http_conn *c, const struct http_request *req,
 	if (c->idle_ms > 0)
 		head_deadline = time_now_ms() + c->idle_ms;
 	for (;;) {
-		wait = c->idle_ms;
-		if (head_deadline != 0 && !in_body(&c->parser) &&
-		    (wait = head_deadline - time_now_ms()) <= 0)
+		if (head_deadline == 0 || in_body(&c->parser))
+			wait = c->idle_ms;
+		else if ((wait = head_deadline - time_now_ms()) <= 0)
 			return NET_ETIMEOUT;
 		n = conn_recv(c, c->rbuf, sizeof(c->rbuf), wait);
 		if (n < 0)

@@ -278,6 +278,11 @@ lex_compact(struct parser *p)
 		map[i] = -1;
 	for (k = (int)last - 1; k >= 0 && map[k] == -1; k = p->lex[k].parent)
 		map[k] = 0;
+	/*
+	 * toksuper and every parent link name a token under last, whose
+	 * map entry was set above (cppcheck cannot know it).
+	 */
+	/* cppcheck-suppress uninitvar */
 	for (k = p->jp.toksuper; k >= 0 && map[k] == -1; k = p->lex[k].parent)
 		map[k] = 0;
 	for (i = 0; i < last; i++) {
@@ -1006,7 +1011,8 @@ json_int64(const struct json *j, int t, int64_t *out)
 	s = j->src;
 	i = k->start;
 	end = k->end;
-	if ((neg = s[i] == '-'))
+	neg = s[i] == '-';
+	if (neg)
 		i++;
 	for (ip = s + i, ni = 0; i < end && is_digit(s[i]); i++)
 		ni++;

@@ -560,7 +560,6 @@ seal(const struct listing_key *k, const struct listing_req *q,
 	unsigned char	 raw[SEALED_MAX];
 	struct buf	 b;
 	size_t		 n, i, off;
-	int		 rc;
 
 	if (pos.n > SEALED_MAX - 1 - NONCE_BYTES - MAC_BYTES)
 		return S3_ENOMEM;
@@ -573,7 +572,7 @@ seal(const struct listing_key *k, const struct listing_req *q,
 	tag_of(k, q, raw, n, raw + n);
 	n += MAC_BYTES;
 	buf_init(&b, 0);
-	if ((rc = base64_encode(&b, raw, n)) != 0) {
+	if (base64_encode(&b, raw, n) != 0) {
 		buf_free(&b);
 		return S3_ENOMEM;
 	}

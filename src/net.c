@@ -197,7 +197,7 @@ net_connect(const char *host, uint16_t port, int64_t timeout_ms,
 				err = NET_ETIMEOUT;
 				break;
 			}
-			share = now + (deadline - now) / left;
+			share = now + (deadline - now) / (left > 0 ? left : 1);
 			if (share <= now)
 				share = now + 1;
 		}

@@ -97,7 +97,7 @@ int
 rate_parse_calls(const char *s, struct rate_bucket *b, char *why,
     size_t whylen)
 {
-	char head[32];
+	char head[32] = "";
 	const char *comma;
 	double rate, period, burst, per_sec;
 	size_t n;

@@ -130,7 +130,7 @@ named(const char *v, char out[S3REGION_BYTES])
 {
 	size_t	i;
 
-	for (i = 0; v[i] != '\0' && i < S3REGION_BYTES - 1; i++)
+	for (i = 0; i < S3REGION_BYTES - 1 && v[i] != '\0'; i++)
 		out[i] = (v[i] > 0x20 && v[i] < 0x7f) ? v[i] : '?';
 	out[i] = '\0';
 }

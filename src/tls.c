@@ -840,7 +840,7 @@ remember(const struct tls_conn *t, int r, const char *host)
 	name = t->xw.names[0].status == 1 ? t->xw.dns :
 	    t->xw.names[1].status == 1 ? t->xw.cn : NULL;
 	if (name != NULL) {
-		for (i = 0; name[i] != '\0' && i < sizeof(safe) - 1; i++)
+		for (i = 0; i < sizeof(safe) - 1 && name[i] != '\0'; i++)
 			safe[i] = name[i] > 0x20 && name[i] < 0x7f ?
 			    name[i] : '?';
 		safe[i] = '\0';

@@ -750,7 +750,6 @@ tools_get_object(struct call *c)
 	}
 
 	kind = K_BINARY;
-	len = body->n;
 	img = offset == 0 ? image_type(m.content_type,
 	    (const unsigned char *)body->p, body->n) : NULL;
 	if (img != NULL) {

@@ -1026,14 +1026,11 @@ util_read_file(const char *path, size_t limit, unsigned flags,
 
 /* ---- arenas ---------------------------------------------------------- */
 
-/* The strictest alignment an object may need (C99 has no max_align_t). */
-union arena_align {
-	long double	 ld;
-	long long	 ll;
-	void		*p;
-	void		(*f)(void);
-};
-#define ARENA_ALIGN	sizeof(union arena_align)
+/*
+ * The strictest alignment an object may need (C99 has no max_align_t):
+ * that of long double and max_align_t on x86_64, aarch64 and armhf.
+ */
+#define ARENA_ALIGN	16
 #define ARENA_ROUND(n)	(((n) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN)
 
 /* A block's header; its size bytes follow at ARENA_ROUND(sizeof header). */
