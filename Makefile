@@ -54,7 +54,7 @@ FUZZ	:= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
 
-.PHONY: FORCE all deps deps-test deps-cross deps-kernel toolchain test unit unit-asan unit-cross \
+.PHONY: FORCE all deps deps-test deps-cross deps-kernel toolchain test lint unit unit-asan unit-cross \
 	fuzz-replay check-servers fuzz fuzz-build demo bench bench-json clean size cross dist test-cross \
 	test-kernel
 # The default target is the host binary build/mcp-s3; for another TARGET it
@@ -265,6 +265,14 @@ dist: cross
 	  done
 	@cd $(DIST) && sha256sum *.tar.gz *.mcpb > SHA256SUMS && cat SHA256SUMS
 	@sh scripts/server-json.sh $(DIST) $(VERSION) $(GITHUB_REPO) $(TARGETS)
+
+# `make lint`: cppcheck and clang's static analyzer over src/ (and the
+# headers it includes), one case per file and analyser; any report fails
+# (scripts/lint.sh says which checks and why).  tests/run.sh runs it.
+lint: $(BR)/inc/bearssl.h $(JSMN)
+	@sh scripts/lint.sh $(BR)/inc -D_POSIX_C_SOURCE=200809L \
+	  -DMCP_S3_VERSION='"$(VERSION)"' -DMCP_S3_TARGET='"$(TARGET)"' \
+	  -DMCP_S3_BUILD_DATE='"$(BUILD_DATE)"'
 
 # `make test` installs what the suites need, then runs them all; the
 # runner's last line is "N passed, N failed".

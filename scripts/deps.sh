@@ -2,7 +2,8 @@
 # deps.sh [build|test|cross|kernel|all] — install what mcp-s3 needs on Debian
 # 12, only what is missing.  build: musl toolchain, BearSSL source, jsmn.h
 # (libjsmn-dev; the Makefile copies it alone into build/include).  test: Ceph
-# RGW, awscli, rclone, curl, clang (sanitizers), hyperfine, npm packages.
+# RGW, awscli, rclone, curl, clang (sanitizers, static analyzer), cppcheck
+# (make lint), hyperfine, npm packages.
 # cross (make cross, make dist): the arm64 and armhf multiarch musl-dev, the
 # cross gcc and binutils, qemu-user to run the ARM binaries, and zip (the
 # .mcpb bundles of make dist).  kernel (make test-kernel): cross,
@@ -34,7 +35,7 @@ esac
 case $what in kernel|all) for p in qemu-system-arm cpio; do want $p; done ;; esac
 case $what in test|all)
 	for p in ceph-mon ceph-osd ceph-common radosgw uuid-runtime awscli rclone curl \
-	    clang libclang-rt-14-dev hyperfine python3 openssl ca-certificates nodejs; do want $p; done ;;
+	    clang libclang-rt-14-dev cppcheck hyperfine python3 openssl ca-certificates nodejs; do want $p; done ;;
 esac
 
 if [ -n "$need" ]; then

@@ -3,6 +3,7 @@
 # build/mcp-s3, the unit tests (plain and ASan/UBSan), the fuzz replays, and
 # (make test-cross) the aarch64 and armhf binaries and unit tests.
 #
+#   0. lint             make lint: cppcheck and clang --analyze over src/
 #   1. unit tests       build/host/tests/test_*  and  build/asan/tests/test_*
 #   2. fuzz replays     build/{host,asan}/fuzz/fuzz_NAME over tests/fuzz/corpus/NAME/
 #   3. no S3            tests/integration/test_protocol.py, then every other
@@ -174,6 +175,9 @@ T0=$(now_ms)
 tests/peers/rgw.sh start "$RGWDIR" >"$LOGS/rgw-endpoint" 2>"$LOGS/rgw-start.log" &
 RGWJOB=$!
 RGW_T0=$(now_ms)
+
+# 0. static analysis (scripts/lint.sh): no S3, a minute or two
+run_suite lint 600 make --no-print-directory lint
 
 # 1. unit tests, both flavours
 shopt -s nullglob
