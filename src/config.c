@@ -1015,12 +1015,14 @@ config_load(struct config *cfg, config_get_fn fn, void *arg, char *err,
 	}
 
 	/* Trust (tls.h has the order); an empty value counts as unset. */
-	if ((v = get(fn, arg, "AWS_CA_BUNDLE")) != NULL && v[0] != '\0')
-		cfg->ca_bundle_var = "AWS_CA_BUNDLE";
-	else if ((v = get(fn, arg, "SSL_CERT_FILE")) != NULL && v[0] != '\0')
+	cfg->ca_bundle_var = "AWS_CA_BUNDLE";
+	if ((v = get(fn, arg, cfg->ca_bundle_var)) == NULL || v[0] == '\0') {
 		cfg->ca_bundle_var = "SSL_CERT_FILE";
-	if (cfg->ca_bundle_var != NULL &&
-	    (cfg->ca_bundle = xstrdup(v)) == NULL) {
+		v = get(fn, arg, cfg->ca_bundle_var);
+	}
+	if (v == NULL || v[0] == '\0')
+		cfg->ca_bundle_var = NULL;
+	else if ((cfg->ca_bundle = xstrdup(v)) == NULL) {
 		rc = CONFIG_ENOMEM;
 		goto fail;
 	}

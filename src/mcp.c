@@ -310,7 +310,7 @@ request_era(struct mcp *m, const struct json *j, struct slice id,
     int params, int *rc)
 {
 	struct slice v;
-	int meta, vt, ct;
+	int meta, vt;
 
 	meta = params >= 0 ? json_find(j, params, "_meta") : JSON_ENOTFOUND;
 	if (json_type(j, meta) != JSON_OBJECT)
@@ -328,8 +328,7 @@ request_era(struct mcp *m, const struct json *j, struct slice id,
 		    "protocol version");
 	else if (!json_streq(j, vt, MODERN_VERSION))
 		*rc = send_unsupported(m, id, v);
-	else if (json_type(j, (ct = json_find(j, meta, META_CAPS))) !=
-	    JSON_OBJECT)
+	else if (json_type(j, json_find(j, meta, META_CAPS)) != JSON_OBJECT)
 		*rc = send_error(m, id, JSONRPC_INVALID_PARAMS, "Invalid "
 		    "params: a " MODERN_VERSION " request needs _meta "
 		    META_CAPS " (an object)");
