@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "policy.h"
 #include "s3.h"
+#include "s3err.h"
 #include "server.h"
 
 /* The table's columns, in order. */
@@ -246,103 +247,45 @@ check_json(struct buf *out, const struct check_row *rows, size_t n)
 
 /* ---- probing ------------------------------------------------------------ */
 
-/* A code for a reply with no error document (HEAD, or an empty body). */
-static const char *
-status_code(int status)
-{
-	switch (status) {
-	case 301:
-		return "PermanentRedirect";
-	case 403:
-		return "AccessDenied";
-	case 404:
-		return "NotFound";
-	default:
-		return status >= 500 ? "InternalError" : "BadRequest";
-	}
-}
-
-/* What to do about the usual refusals of a first call. */
-static const struct {
-	const char	*code;
-	const char	*hint;
-} hints[] = {
-	{ "SignatureDoesNotMatch", "The secret access key does not match "
-	    "the access key ID." },
-	{ "InvalidAccessKeyId", "The server does not know this access key "
-	    "ID." },
-	{ "AccessDenied", "The credentials were accepted but lack the "
-	    "permission (s3:ListAllMyBuckets, or s3:ListBucket on the "
-	    "bucket)." },
-	{ "RequestTimeTooSkewed", "The local clock is off; fix the system "
-	    "time." },
-	{ "ExpiredToken", "The session token expired." },
-	{ "InvalidToken", "The session token is invalid." },
-	{ "PermanentRedirect", "The bucket is in another region; set the "
-	    "connection's region." },
-	{ "AuthorizationHeaderMalformed", "The region does not match the "
-	    "server's; set the connection's region." },
-};
-
 /*
  * Turns a failed S3 call into a code and a one-line message, in the
- * terms of the server's tool errors.  Returns 1 when the connection as
- * a whole is unusable (so its other buckets need not be tried).
+ * terms of the server's tool errors (s3err.h).  Returns 1 when the
+ * connection as a whole is unusable (so its other buckets need not be
+ * tried).
  */
 static int
 describe(struct probe *p, const struct config_conn *k, const char *ep,
     int rc, const struct s3_error *e)
 {
 	char m[1200], tail[256];
-	const char *code, *why = e->message;
-	size_t i;
+	struct s3err x;
+	const char *why = e->message;
 
+	s3err_map(rc, e, &x);
+	snprintf(p->code, sizeof(p->code), "%s", x.code);
+	if (!why[0] && x.what != NULL)
+		why = x.what;
 	switch (rc) {
 	case S3_ETIMEOUT:
-		snprintf(p->code, sizeof(p->code), "Timeout");
 		snprintf(m, sizeof(m), "%s (no answer from %s within %lld ms)",
-		    why[0] ? why : "the request timed out", ep,
-		    (long long)k->timeout_ms);
+		    why, ep, (long long)k->timeout_ms);
 		break;
 	case S3_ENET:
-		snprintf(p->code, sizeof(p->code), "NetworkError");
-		snprintf(m, sizeof(m), "%s (endpoint %s)", why[0] ? why :
-		    "the connection failed", ep);
-		break;
 	case S3_ETLS:
-		snprintf(p->code, sizeof(p->code), "TLSError");
-		snprintf(m, sizeof(m), "%s (endpoint %s)", why[0] ? why :
-		    "the TLS handshake failed", ep);
-		break;
-	case S3_ENOCREDS:
-		snprintf(p->code, sizeof(p->code), "NoCredentials");
-		snprintf(m, sizeof(m), "%s", why[0] ? why : "no credentials "
-		    "are configured: set AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY, a profile, or a role");
-		break;
-	case S3_ECREDS:
-		snprintf(p->code, sizeof(p->code), "CredentialsError");
-		snprintf(m, sizeof(m), "%s", why[0] ? why :
-		    "the credential source failed");
+		snprintf(m, sizeof(m), "%s (endpoint %s)", why, ep);
 		break;
 	case S3_EPROTO:
-		snprintf(p->code, sizeof(p->code), "BadResponse");
-		snprintf(m, sizeof(m), "the reply could not be read: %s",
-		    why[0] ? why : "malformed reply");
+		snprintf(m, sizeof(m), "the reply could not be read: %s", why);
 		break;
 	case S3_ENOMEM:
-		snprintf(p->code, sizeof(p->code), "InternalError");
-		snprintf(m, sizeof(m), "out of memory");
+		snprintf(m, sizeof(m), "%s", x.what);
 		break;
+	case S3_ENOCREDS:
+	case S3_ECREDS:
 	case S3_EINVAL:
-		snprintf(p->code, sizeof(p->code), "InvalidArgument");
-		snprintf(m, sizeof(m), "%s", why[0] ? why :
-		    "this bucket cannot be addressed");
+		snprintf(m, sizeof(m), "%s", why);
 		break;
 	default:
-		code = e->code[0] ? e->code : e->status != 0 ?
-		    status_code(e->status) : "Failed";
-		snprintf(p->code, sizeof(p->code), "%s", code);
 		if (e->status != 0)
 			snprintf(tail, sizeof(tail), "HTTP %d%s%s%s%s",
 			    e->status, p->bucket[0] ? ", bucket " : "",
@@ -351,26 +294,16 @@ describe(struct probe *p, const struct config_conn *k, const char *ep,
 		else
 			snprintf(tail, sizeof(tail), "%s%s", p->bucket[0] ?
 			    "bucket " : "", p->bucket);
-		if (strcmp(code, "NoSuchBucket") == 0 && !why[0])
-			why = "The specified bucket does not exist.";
-		for (i = 0; !why[0] && i < sizeof(hints) / sizeof(hints[0]);
-		    i++)
-			if (strcmp(code, hints[i].code) == 0)
-				why = hints[i].hint;
+		if (!why[0] && x.hint != NULL)
+			why = x.hint;
 		snprintf(m, sizeof(m), "%s (%s)%s%s", why[0] ? why :
 		    "the request failed", tail,
 		    e->region[0] ? " The bucket is in region " : "",
 		    e->region);
-		check_safe_copy(p->message, sizeof(p->message), m, strlen(m));
-		/* A refused signature or key fails every bucket alike. */
-		return strcmp(code, "SignatureDoesNotMatch") == 0 ||
-		    strcmp(code, "InvalidAccessKeyId") == 0 ||
-		    strcmp(code, "ExpiredToken") == 0 ||
-		    strcmp(code, "InvalidToken") == 0 ||
-		    strcmp(code, "RequestTimeTooSkewed") == 0;
+		break;
 	}
 	check_safe_copy(p->message, sizeof(p->message), m, strlen(m));
-	return rc != S3_EINVAL;
+	return x.whole;
 }
 
 static void

@@ -2,14 +2,13 @@
  * tools_out.c - results of the tools: text and structuredContent,
  * errors, S3 failures and the message budget; see tools_impl.h.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "limits.h"
-#include "tls.h"
+#include "s3err.h"
 #include "tools_impl.h"
 
 /* Replaces every byte that does not start a valid character with '?'. */
@@ -142,153 +141,56 @@ tools_text_etag(struct buf *b, const char *s)
 		tools_text_val(b, s);
 }
 
-/* ---- arguments ------------------------------------------------------ */
-
 /* ---- S3 errors -------------------------------------------------------- */
 
-static const struct {
-	const char	*code;
-	const char	*hint;
-} hints[] = {
-	{ "NoSuchKey", "Check the key with s3_list_objects: keys are "
-	    "case-sensitive and include the whole path." },
-	{ "NoSuchBucket", "Check the bucket name with s3_list_buckets." },
-	{ "NoSuchVersion", "Check the version id (it is exact and "
-	    "case-sensitive); s3_get_object_metadata shows the current "
-	    "one." },
-	{ "AccessDenied", "These credentials may not read this bucket or "
-	    "key; try another prefix or ask for access." },
-	{ "SignatureDoesNotMatch", "The secret key does not match the access "
-	    "key id (check AWS_SECRET_ACCESS_KEY), or the clock is off." },
-	{ "InvalidAccessKeyId", "The access key id is unknown to the server; "
-	    "check AWS_ACCESS_KEY_ID." },
-	{ "PermanentRedirect", "The bucket is in another region; set "
-	    "AWS_REGION to it." },
-	{ "AuthorizationHeaderMalformed", "The region does not match the "
-	    "bucket's; set AWS_REGION to the bucket's region." },
-	{ "SlowDown", "The server asks to slow down; retry in a moment." },
-	{ "ServiceUnavailable", "The server is busy; retry in a moment." },
-	{ "InternalError", "The server failed; retry in a moment." },
-	{ "RequestTimeTooSkewed", "The local clock is off; fix the system "
-	    "time." },
-	{ "ExpiredToken", "The session token expired; refresh the "
-	    "credentials." },
-	{ "InvalidToken", "The session token is invalid; check "
-	    "AWS_SESSION_TOKEN." },
-};
-
-/* A code for a reply with no error document (HEAD, or an empty body). */
+/* The endpoint a failure names. */
 static const char *
-status_code(int status)
+endpoint(const struct call *c)
 {
-	switch (status) {
-	case 301:
-		return "PermanentRedirect";
-	case 400:
-		return "BadRequest";
-	case 403:
-		return "AccessDenied";
-	case 404:
-		return "NotFound";
-	case 405:
-		return "MethodNotAllowed";
-	case 412:
-		return "PreconditionFailed";
-	case 500:
-		return "InternalError";
-	case 503:
-		return "ServiceUnavailable";
-	default:
-		return status >= 500 ? "InternalError" : "BadRequest";
-	}
-}
-
-/* 1 when S3's error code looks like one (letters, digits, '.'), so it
- * may stand first in the text and in the audit record. */
-static int
-plain_code(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '.')
-			return 0;
-	return i > 0 && i < 64;
+	return c->conn->endpoint ? c->conn->endpoint : c->conn->host;
 }
 
 static void
 write_s3_error(struct call *c, int rc, const struct s3_error *err)
 {
 	struct buf m;
-	const char *code, *hint = NULL;
-	size_t i;
-	long secs = (long)(c->conn->timeout_ms / 1000);
+	struct s3err x;
+	const char *why;
 
+	s3err_map(rc, err, &x);
+	why = err->message[0] ? err->message : x.what;
 	buf_init(&m, 0);
 	switch (rc) {
 	case S3_ETIMEOUT:
-		code = "Timeout";
 		buf_addf(&m, "%s (no answer within S3_TIMEOUT, %lld ms). "
 		    "Check that %s is up and reachable, or raise S3_TIMEOUT.",
-		    err->message[0] ? err->message : "the request timed out",
-		    (long long)c->conn->timeout_ms, c->conn->endpoint ?
-		    c->conn->endpoint : c->conn->host);
-		(void)secs;
+		    why, (long long)c->conn->timeout_ms, endpoint(c));
 		break;
 	case S3_ENET:
-		code = "NetworkError";
-		buf_addf(&m, "%s (endpoint %s). Check S3_ENDPOINT and that "
-		    "the server is running and reachable.", err->message[0] ?
-		    err->message : "the connection failed", c->conn->endpoint ?
-		    c->conn->endpoint : c->conn->host);
-		break;
 	case S3_ETLS:
-		code = "TLSError";
-		buf_addf(&m, "%s (endpoint %s). The server's certificate must "
-		    "be valid for its host name and signed by a CA in the "
-		    "bundle (ca_bundle, AWS_CA_BUNDLE, SSL_CERT_FILE or "
-		    "SSL_CERT_DIR).", err->message[0] ?
-		    err->message : "the TLS handshake failed", c->conn->endpoint ?
-		    c->conn->endpoint : c->conn->host);
+		buf_addf(&m, "%s (endpoint %s). %s", why, endpoint(c), x.hint);
 		break;
 	case S3_EPROTO:
-		code = "BadResponse";
-		buf_addf(&m, "the server's reply could not be read: %s",
-		    err->message[0] ? err->message : "malformed reply");
+		buf_addf(&m, "the server's reply could not be read: %s", why);
 		break;
 	case S3_ENOCREDS:
-		code = "NoCredentials";
-		buf_addf(&m, "%s. Set AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY, a profile, or another source of the "
-		    "credential chain (docs/configuration.md).", err->message[0] ?
-		    err->message : "no credentials are configured");
+		buf_addf(&m, "%s. %s", why, x.hint);
 		break;
 	case S3_ECREDS:
-		code = "CredentialsError";
-		buf_addf(&m, "connection \"%s\": %s", c->conn->name,
-		    err->message[0] ? err->message : "the credential source "
-		    "failed");
+		buf_addf(&m, "connection \"%s\": %s", c->conn->name, why);
 		break;
 	case S3_ENOMEM:
-		code = "InternalError";
-		buf_adds(&m, "out of memory");
+		buf_adds(&m, x.what);
 		break;
 	case S3_EINVAL:
-		code = "InvalidArgument";
-		buf_adds(&m, err->message[0] ? err->message :
-		    "this bucket or key cannot be addressed");
+		buf_adds(&m, why);
 		break;
 	default:
-		code = err->code[0] && plain_code(err->code) ? err->code :
-		    status_code(err->status);
 		if (err->message[0])
 			tools_text_safe(&m, err->message, strlen(err->message));
-		else if (strcmp(code, "NoSuchKey") == 0)
-			buf_adds(&m, "The specified key does not exist.");
-		else if (strcmp(code, "NoSuchBucket") == 0)
-			buf_adds(&m, "The specified bucket does not exist.");
 		else
-			buf_addf(&m, "the request failed");
+			buf_adds(&m, x.what != NULL ? x.what :
+			    "the request failed");
 		if (m.n > 0 && m.p[m.n - 1] != '.')
 			buf_addc(&m, '.');
 		buf_addf(&m, " (HTTP %d", err->status);
@@ -309,14 +211,11 @@ write_s3_error(struct call *c, int rc, const struct s3_error *err)
 			tools_text_safe(&m, err->region, strlen(err->region));
 			buf_addc(&m, '.');
 		}
-		for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
-			if (strcmp(code, hints[i].code) == 0)
-				hint = hints[i].hint;
-		if (hint != NULL)
-			buf_addf(&m, " Hint: %s", hint);
+		if (x.hint != NULL)
+			buf_addf(&m, " Hint: %s", x.hint);
 		break;
 	}
-	tools_error(c, code, "%s", m.p ? m.p : "");
+	tools_error(c, x.code, "%s", m.p ? m.p : "");
 	buf_free(&m);
 }
 
