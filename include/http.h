@@ -7,8 +7,10 @@
  * (range -40..-59) or pass NET_E* (net.h, -1..-19) and TLS_E* (tls.h,
  * -20..-39) up unchanged, so a timeout, a reset, a refusal, a failed
  * resolution and each TLS reason stay distinct.  http_strerror() names
- * all three families; http_error_class() sorts a code into what the MCP
- * edge reports (Timeout, NetworkError, TLSError, ...).  Nothing prints.
+ * all three families, http_conn_strerror() adds what a connection's
+ * failed handshake saw; http_error_class() sorts a code into what the
+ * MCP edge reports (Timeout, NetworkError, TLSError, ...).  Nothing
+ * prints.
  *
  * Memory: the parser and the request writer never allocate; the parser
  * keeps its state, including one line buffer, in struct http_parser.
@@ -236,5 +238,12 @@ enum http_class {
 
 enum http_class	 http_error_class(int);
 const char	*http_strerror(int);
+/*
+ * http_strerror(e), or for a TLS failure of this connection's last
+ * handshake what it saw (tls_describe): the certificate's host name, its
+ * dates, the server's alert.  Valid until the conn connects again or is
+ * freed; http_conn_close() keeps it.
+ */
+const char	*http_conn_strerror(const struct http_conn *, int e);
 
 #endif

@@ -28,9 +28,9 @@
  *
  * Errors: negative TLS_E* codes in the range -20..-39, or a NET_E* code
  * from net.h passed through unchanged (timeout, reset, cancel...).
- * tls_strerror() names both; tls_describe() adds what the last failed
- * handshake saw (the certificate's host name, its dates, the alert).
- * Nothing here prints.
+ * tls_strerror() names both; tls_describe() adds what the connection's
+ * last failed handshake saw (the certificate's host name, its dates, the
+ * alert), kept in its struct tls_conn.  Nothing here prints.
  */
 #ifndef MCP_S3_TLS_H
 #define MCP_S3_TLS_H
@@ -139,6 +139,9 @@ struct tls_x509_watch {
 	char				 cn[128];
 };
 
+/* The sentence about a failed handshake, NUL included; cut to fit. */
+#define TLS_REASON_BYTES	512
+
 struct tls_conn {
 	br_ssl_client_context		 cc;
 	br_x509_minimal_context		 xc;
@@ -153,6 +156,8 @@ struct tls_conn {
 	int64_t				 deadline;	/* absolute ms, or 0 */
 	int64_t				 idle_ms;	/* per wait, or 0 */
 	const struct net_watch		*watch;
+	int				 err;		/* last failed handshake */
+	char				 reason[TLS_REASON_BYTES];	/* its sentence */
 	unsigned char			 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -194,12 +199,12 @@ void		 tls_close(struct tls_conn *);
 const char	*tls_strerror(int);
 
 /*
- * tls_strerror(e), or, when e is what the last failed tls_connect() of
- * this process returned, a sentence with what it saw: "certificate is
- * for host a.example, not b.example", "certificate expired on
- * 2026-01-02"...  The server is single-threaded; the text lives until
- * the next failed handshake.
+ * tls_strerror(e), or, when e is what the last tls_connect() of t
+ * returned, a sentence with what that handshake saw: "certificate is for
+ * host a.example, not b.example", "certificate of HOST expired at
+ * 2026-01-02T00:00:00Z"...  The text lives in t until its next
+ * tls_connect(); tls_close() keeps it.
  */
-const char	*tls_describe(int e);
+const char	*tls_describe(const struct tls_conn *, int e);
 
 #endif

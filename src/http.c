@@ -947,3 +947,14 @@ http_strerror(int e)
 		return tls_strerror(e);	/* which falls back to net */
 	}
 }
+
+/* see http.h */
+const char *
+http_conn_strerror(const struct http_conn *c, int e)
+{
+	/* HTTP_ETLSCLOSED is this layer's: the handshake saw nothing. */
+	if (c->tls && http_error_class(e) == HTTP_CLASS_TLS &&
+	    e != HTTP_ETLSCLOSED)
+		return tls_describe(&c->tc, e);
+	return http_strerror(e);
+}

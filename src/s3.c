@@ -16,7 +16,6 @@
 #include "s3region.h"
 #include "s3xml.h"
 #include "sigv4.h"
-#include "tls.h"
 #include "url.h"
 
 /* Error documents are small; more than this is not one. */
@@ -197,14 +196,13 @@ on_body(void *arg, const char *p, size_t n)
 	return buf_add(&r->errbody, p, n) != 0;
 }
 
-/* Turns an exchange failure into an S3_E* with a reason. */
+/* Turns an exchange failure of hc into an S3_E* with a reason. */
 static int
-net_failure(int rc, struct s3_error *err)
+net_failure(const struct http_conn *hc, int rc, struct s3_error *err)
 {
-	/* A failed handshake says what it saw (tls.h, tls_describe). */
+	/* A failed handshake says what it saw. */
 	copy_str(err->message, sizeof(err->message),
-	    http_error_class(rc) == HTTP_CLASS_TLS && rc != HTTP_ETLSCLOSED ?
-	    tls_describe(rc) : http_strerror(rc));
+	    http_conn_strerror(hc, rc));
 	switch (http_error_class(rc)) {
 	case HTTP_CLASS_TIMEOUT:
 		return S3_ETIMEOUT;
@@ -523,7 +521,7 @@ s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 			snprintf(err->message, sizeof(err->message), "the "
 			    "server sent more than was asked for");
 		} else {
-			rc = net_failure(rc, err);
+			rc = net_failure(hc, rc, err);
 			http_conn_close(hc);
 			note_attempts(err, res.attempts);
 		}

@@ -796,10 +796,6 @@ pump(struct tls_conn *t, unsigned want)
 	}
 }
 
-/* What the last failed handshake saw, for tls_describe(). */
-static int	 last_err;
-static char	 last_text[512];
-
 static const char *
 alert_name(int a)
 {
@@ -829,14 +825,14 @@ alert_name(int a)
  * repeated, the rest becomes '?'.
  */
 static void
-remember(const struct tls_conn *t, int r, const char *host)
+remember(struct tls_conn *t, int r, const char *host)
 {
 	const char			*name;
 	char				 when[21], safe[128];
 	size_t				 i;
 	int				 e;
 
-	last_err = r;
+	t->err = r;
 	name = t->xw.names[0].status == 1 ? t->xw.dns :
 	    t->xw.names[1].status == 1 ? t->xw.cn : NULL;
 	if (name != NULL) {
@@ -849,60 +845,60 @@ remember(const struct tls_conn *t, int r, const char *host)
 	e = br_ssl_engine_last_error(&t->cc.eng);
 	switch (r) {
 	case TLS_EUNTRUSTED:
-		snprintf(last_text, sizeof(last_text), "certificate signed by "
+		snprintf(t->reason, sizeof(t->reason), "certificate signed by "
 		    "an unknown authority (no trusted CA issued the "
 		    "certificate of %s)", host);
 		break;
 	case TLS_EHOSTNAME:
 		if (name != NULL)
-			snprintf(last_text, sizeof(last_text), "certificate "
+			snprintf(t->reason, sizeof(t->reason), "certificate "
 			    "is for host %s, not %s", name, host);
 		else
-			snprintf(last_text, sizeof(last_text), "certificate "
+			snprintf(t->reason, sizeof(t->reason), "certificate "
 			    "does not match host name %s", host);
 		break;
 	case TLS_EEXPIRED:
 		if (t->xw.have_dates && (int64_t)time(NULL) > t->xw.not_after) {
 			time_iso8601(when, (time_t)t->xw.not_after);
-			snprintf(last_text, sizeof(last_text), "certificate "
+			snprintf(t->reason, sizeof(t->reason), "certificate "
 			    "of %s expired at %s", host, when);
 		} else
-			snprintf(last_text, sizeof(last_text), "a certificate "
+			snprintf(t->reason, sizeof(t->reason), "a certificate "
 			    "in the chain of %s expired or is not yet valid",
 			    host);
 		break;
 	case TLS_ENOTYET:
 		time_iso8601(when, (time_t)t->xw.not_before);
-		snprintf(last_text, sizeof(last_text), "certificate of %s is "
+		snprintf(t->reason, sizeof(t->reason), "certificate of %s is "
 		    "not yet valid: not before %s (check the clock)", host,
 		    when);
 		break;
 	case TLS_EHANDSHAKE:
 		if (e >= BR_ERR_RECV_FATAL_ALERT &&
 		    e < BR_ERR_RECV_FATAL_ALERT + 256)
-			snprintf(last_text, sizeof(last_text), "TLS handshake "
+			snprintf(t->reason, sizeof(t->reason), "TLS handshake "
 			    "failed: %s sent alert %d (%s)", host,
 			    e - BR_ERR_RECV_FATAL_ALERT,
 			    alert_name(e - BR_ERR_RECV_FATAL_ALERT));
 		else
-			snprintf(last_text, sizeof(last_text), "TLS handshake "
+			snprintf(t->reason, sizeof(t->reason), "TLS handshake "
 			    "with %s failed (BearSSL error %d)", host, e);
 		break;
 	case TLS_ECERT:
-		snprintf(last_text, sizeof(last_text), "certificate of %s "
+		snprintf(t->reason, sizeof(t->reason), "certificate of %s "
 		    "malformed or unusable (BearSSL X.509 error %d)", host, e);
 		break;
 	default:
-		snprintf(last_text, sizeof(last_text), "%s", tls_strerror(r));
+		snprintf(t->reason, sizeof(t->reason), "%s", tls_strerror(r));
 		break;
 	}
 }
 
 /* see tls.h */
 const char *
-tls_describe(int e)
+tls_describe(const struct tls_conn *t, int e)
 {
-	return e != 0 && e == last_err ? last_text : tls_strerror(e);
+	return e != 0 && e == t->err ? t->reason : tls_strerror(e);
 }
 
 /* see tls.h */
@@ -912,7 +908,7 @@ tls_connect(struct tls_conn *t, int fd, const char *host, int64_t timeout_ms,
 {
 	int	 resume, r;
 
-	last_err = 0;	/* no stale sentence for an early failure */
+	t->err = 0;	/* no stale sentence for an early failure */
 	tls_close(t);
 	if (host == NULL || strlen(host) >= sizeof(t->session_host)) {
 		net_close(fd);

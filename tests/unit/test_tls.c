@@ -280,19 +280,19 @@ test_handshakes(void)
 		CHECKF(r == 0, tls_strerror(r));
 		r = handshake(other, port, "localhost");
 		CHECKF(r == TLS_EUNTRUSTED, tls_strerror(r));
-		CHECK(strcmp(tls_describe(r), "certificate signed by an "
+		CHECK(strcmp(tls_describe(&tc, r), "certificate signed by an "
 		    "unknown authority (no trusted CA issued the certificate "
 		    "of localhost)") == 0);
 		r = handshake(good, port, "wrong.example");
 		CHECKF(r == TLS_EHOSTNAME, tls_strerror(r));
-		CHECKF(strcmp(tls_describe(r), "certificate is for host "
-		    "localhost, not wrong.example") == 0, tls_describe(r));
+		CHECKF(strcmp(tls_describe(&tc, r), "certificate is for host "
+		    "localhost, not wrong.example") == 0, tls_describe(&tc, r));
 		r = handshake(good, port, "127.0.0.1");
 		CHECKF(r == TLS_EHOSTNAME, tls_strerror(r));
-		CHECKF(strcmp(tls_describe(r), "certificate is for host "
-		    "localhost, not 127.0.0.1") == 0, tls_describe(r));
+		CHECKF(strcmp(tls_describe(&tc, r), "certificate is for host "
+		    "localhost, not 127.0.0.1") == 0, tls_describe(&tc, r));
 		/* Another code than the last failure: the plain text. */
-		CHECK(strcmp(tls_describe(TLS_EEXPIRED),
+		CHECK(strcmp(tls_describe(&tc, TLS_EEXPIRED),
 		    "certificate expired") == 0);
 
 		/* A whole exchange over https (s_server -www answers 1.0). */
@@ -326,8 +326,8 @@ test_handshakes(void)
 	if (pid > 0) {
 		r = handshake(good, port, "localhost");
 		CHECKF(r == TLS_EHANDSHAKE, tls_strerror(r));
-		CHECKF(strstr(tls_describe(r), "localhost sent alert 40 "
-		    "(handshake_failure") != NULL, tls_describe(r));
+		CHECKF(strstr(tls_describe(&tc, r), "localhost sent alert 40 "
+		    "(handshake_failure") != NULL, tls_describe(&tc, r));
 	}
 	server_stop(pid);
 	tls_anchors_free(good);
