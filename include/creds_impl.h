@@ -114,7 +114,7 @@ struct creds_http_req {
 	const char		*what;		/* names it in messages */
 	const char		*method;
 	const char		*target;	/* path and query */
-	const struct http_header *extra;	/* besides Host; at most 7 */
+	const struct slice_pair *extra;	/* besides Host; at most 7 */
 	size_t			 nextra;
 	const char		*body;		/* NULL: none */
 	size_t			 body_len;

@@ -111,23 +111,18 @@ int	http_parser_keepalive(const struct http_parser *);
 /* The status code, 0 before the status line was read. */
 int	http_parser_status(const struct http_parser *);
 
-/* One request header; name and value must hold no CR, LF or NUL. */
-struct http_header {
-	struct slice	name;
-	struct slice	value;
-};
-
 /*
  * One request.  target is the origin-form request-target, already
  * percent-encoded ("/bucket/key?list-type=2").  A Host header is added
- * unless headers has one (see http_conn_host).  body NULL means no body
+ * unless headers has one (see http_conn_host); a header's name and value
+ * must hold no CR, LF or NUL.  body NULL means no body
  * and no Content-Length; any other body (even empty) is sent with
  * Content-Length.  idempotent allows retries (GET, HEAD, PUT, DELETE).
  */
 struct http_request {
 	const char			*method;
 	struct slice			 target;
-	const struct http_header	*headers;
+	const struct slice_pair		*headers;
 	size_t				 nheaders;
 	const void			*body;
 	size_t				 body_len;

@@ -80,17 +80,12 @@ struct sigv4_creds {
 	const char	*token;		/* NULL or "": no token */
 };
 
-struct sigv4_header {
-	struct slice	 name;
-	struct slice	 value;
-};
-
 struct sigv4_request {
 	const char			*method;
 	struct slice			 host;
 	struct slice			 uri;
 	struct slice			 query;
-	const struct sigv4_header	*headers;
+	const struct slice_pair		*headers;
 	size_t				 nheaders;
 	const char			*payload_hash;	/* not presign */
 	const char			*region;

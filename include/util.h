@@ -34,6 +34,15 @@ struct slice {
 #define SLICE_LIT(s)	((struct slice){ (s), sizeof(s) - 1 })
 
 /*
+ * A name and its value, both borrowed: an HTTP header, which http sends
+ * and sigv4 signs from one array.
+ */
+struct slice_pair {
+	struct slice	name;
+	struct slice	value;
+};
+
+/*
  * Growable bytes; p is always NUL-terminated past n when cap > 0.  hi is
  * the high-water mark of bytes handed out for writing: wiping covers
  * [0, hi), so room that was only preallocated is never touched.

@@ -58,10 +58,10 @@ conn_open(struct ctx *c, const struct endpoint *e, int64_t connect_ms,
  */
 static int
 exchange(struct http_conn *hc, const struct endpoint *e, const char *method,
-    const char *target, const struct http_header *extra, size_t nextra,
+    const char *target, const struct slice_pair *extra, size_t nextra,
     const char *body, size_t body_len, int idempotent, struct answer *a)
 {
-	struct http_header	 h[8];
+	struct slice_pair	 h[8];
 	struct http_callbacks	 cb;
 	struct http_request	 req;
 	size_t			 i, nh = 0;
@@ -152,7 +152,7 @@ creds_from_container(struct ctx *c, struct got *g)
 {
 	struct creds_chain	*ch = c->ch;
 	struct http_conn	*hc = NULL;
-	struct http_header	 h;
+	struct slice_pair	 h;
 	struct answer		 a;
 	struct creds_http_req	 q;
 	struct buf		 tok;
@@ -234,7 +234,7 @@ creds_from_imds(struct ctx *c, struct got *g)
 {
 	struct creds_chain	*ch = c->ch;
 	struct http_conn	*hc = NULL;
-	struct http_header	 h;
+	struct slice_pair	 h;
 	struct answer		 a;
 	struct creds_http_req	 q;
 	struct buf		 token, target;

@@ -76,10 +76,10 @@ sts_call(struct ctx *c, const char *what, const struct buf *form,
 	struct creds_chain	*ch = c->ch;
 	struct endpoint		 ep;
 	struct http_conn	*hc = NULL;
-	struct http_header	 h[4];
+	struct slice_pair	 h[4];
 	struct sigv4_creds	 sc;
 	struct sigv4_request	 sr;
-	struct sigv4_header	 sh;
+	struct slice_pair	 sh;
 	struct sts_scan		 scan;
 	struct answer		 a;
 	struct creds_http_req	 q;

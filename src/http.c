@@ -433,7 +433,7 @@ int
 http_write_request(struct buf *out, const char *host,
     const struct http_request *req)
 {
-	const struct http_header	*h;
+	const struct slice_pair	*h;
 	size_t				 i;
 	int				 has_host = 0, r;
 

@@ -299,7 +299,7 @@ struct s3_req {
 	size_t			 nparams;
 	const char		*range;		/* "bytes=a-b" or NULL */
 	/* Headers to send and sign besides the ones s3_do adds. */
-	const struct http_header *extra;
+	const struct slice_pair *extra;
 	size_t			 nextra;
 	/* A body (NULL: none) and its hex SHA-256. */
 	const void		*body;
@@ -381,15 +381,14 @@ s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	struct creds ck;
 	struct sigv4_creds cr;
 	struct sigv4_request sr;
-	struct sigv4_header sh[MAX_EXTRA + 1];
-	struct http_header hh[MAX_HEADERS];
+	struct slice_pair hh[MAX_HEADERS];
 	const char *payload;
 	struct http_callbacks cb;
 	struct http_request hr;
 	struct http_result res;
 	struct buf host, path, query, target, auth;
 	char amzdate[17];
-	size_t nh = 0, nsh = 0, i;
+	size_t nh = 0, first, auth_at, i;
 	int rc, vhost;
 
 	memset(err, 0, sizeof(*err));
@@ -427,21 +426,42 @@ s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		buf_add(&target, query.p, query.n);
 	}
 
-	if (q->range != NULL) {
-		sh[nsh].name = SLICE_LIT("range");
-		sh[nsh].value = slice_cstr(q->range);
-		nsh++;
-	}
 	if (q->nextra > MAX_EXTRA) {
 		rc = S3_EINVAL;
 		copy_str(err->message, sizeof(err->message), "too many headers");
 		goto out;
 	}
-	for (i = 0; i < q->nextra; i++) {
-		sh[nsh].name = q->extra[i].name;
-		sh[nsh++].value = q->extra[i].value;
-	}
 	payload = q->payload_hash ? q->payload_hash : SIGV4_EMPTY_SHA256;
+	/*
+	 * One list of what is sent, in order; sigv4 signs its own four
+	 * from the request and the ones from Range on, hh[first..auth),
+	 * from the list itself.  x-amz-date and Authorization are filled
+	 * in by the signing.
+	 */
+	hh[nh].name = SLICE_LIT("Host");
+	hh[nh].value.p = host.p;
+	hh[nh++].value.n = host.n;
+	hh[nh].name = SLICE_LIT("x-amz-date");
+	hh[nh].value.p = amzdate;
+	hh[nh++].value.n = sizeof(amzdate) - 1;
+	hh[nh].name = SLICE_LIT("x-amz-content-sha256");
+	hh[nh++].value = slice_cstr(payload);
+	if (ck.session_token != NULL) {
+		hh[nh].name = SLICE_LIT("x-amz-security-token");
+		hh[nh++].value = slice_cstr(ck.session_token);
+	}
+	first = nh;
+	if (q->range != NULL) {
+		hh[nh].name = SLICE_LIT("Range");
+		hh[nh++].value = slice_cstr(q->range);
+	}
+	for (i = 0; i < q->nextra; i++)
+		hh[nh++] = q->extra[i];
+	auth_at = nh;
+	hh[nh++].name = SLICE_LIT("Authorization");
+	hh[nh].name = SLICE_LIT("User-Agent");
+	hh[nh++].value = SLICE_LIT("mcp-s3/" MCP_S3_VERSION);
+
 	cr.access_key = ck.access_key;
 	cr.secret = ck.secret_key;
 	cr.token = ck.session_token;
@@ -453,8 +473,8 @@ s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	sr.uri.n = path.n;
 	sr.query.p = query.p ? query.p : "";
 	sr.query.n = query.n;
-	sr.headers = sh;
-	sr.nheaders = nsh;
+	sr.headers = hh + first;
+	sr.nheaders = auth_at - first;
 	sr.payload_hash = payload;
 	sr.region = region;
 	sr.service = "s3";
@@ -465,29 +485,8 @@ s3_do_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 		rc = rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
 		goto out;
 	}
-
-	hh[nh].name = SLICE_LIT("Host");
-	hh[nh].value.p = host.p;
-	hh[nh++].value.n = host.n;
-	hh[nh].name = SLICE_LIT("x-amz-date");
-	hh[nh++].value = slice_cstr(amzdate);
-	hh[nh].name = SLICE_LIT("x-amz-content-sha256");
-	hh[nh++].value = slice_cstr(payload);
-	if (ck.session_token != NULL) {
-		hh[nh].name = SLICE_LIT("x-amz-security-token");
-		hh[nh++].value = slice_cstr(ck.session_token);
-	}
-	if (q->range != NULL) {
-		hh[nh].name = SLICE_LIT("Range");
-		hh[nh++].value = slice_cstr(q->range);
-	}
-	for (i = 0; i < q->nextra; i++)
-		hh[nh++] = q->extra[i];
-	hh[nh].name = SLICE_LIT("Authorization");
-	hh[nh].value.p = auth.p;
-	hh[nh++].value.n = auth.n;
-	hh[nh].name = SLICE_LIT("User-Agent");
-	hh[nh++].value = SLICE_LIT("mcp-s3/" MCP_S3_VERSION);
+	hh[auth_at].value.p = auth.p;
+	hh[auth_at].value.n = auth.n;
 
 	memset(&hr, 0, sizeof(hr));
 	hr.method = q->method;
@@ -1290,7 +1289,7 @@ written_from(struct s3_written *w, const struct s3_meta *m)
  * Returns the number of headers added, or -1 if too many.
  */
 static int
-put_headers(struct http_header *h, size_t cap, const struct s3_put_opts *o,
+put_headers(struct slice_pair *h, size_t cap, const struct s3_put_opts *o,
     struct buf *store, size_t *offs)
 {
 	size_t n = 0, i;
@@ -1326,7 +1325,7 @@ s3_put_object(struct s3_client *c, struct slice bucket, struct slice key,
     const void *body, size_t len, const struct s3_put_opts *o,
     struct s3_written *w, struct s3_error *err)
 {
-	struct http_header h[MAX_EXTRA];
+	struct slice_pair h[MAX_EXTRA];
 	size_t offs[S3_MAX_META_ENTRIES];
 	struct s3_meta m;
 	struct s3_req q;
@@ -1460,7 +1459,7 @@ s3_copy_object(struct s3_client *c, struct slice sb, struct slice sk,
     struct slice db, struct slice dk, const struct s3_put_opts *replace,
     struct s3_written *w, struct s3_error *err)
 {
-	struct http_header h[MAX_EXTRA];
+	struct slice_pair h[MAX_EXTRA];
 	size_t offs[S3_MAX_META_ENTRIES];
 	struct copy_sink *cs;
 	struct s3_meta m;

@@ -36,7 +36,7 @@ struct job {
 	char				 amz[17];
 	char				 date[9];
 	/* Signed headers in canonical order; names not yet lower-cased. */
-	struct sigv4_header		 hdr[SIGV4_MAX_HEADERS + 4];
+	struct slice_pair		 hdr[SIGV4_MAX_HEADERS + 4];
 	size_t				 nhdr;
 	int				 presign;
 	uint32_t			 expires;
@@ -249,7 +249,7 @@ check_creds(const struct sigv4_creds *c)
 }
 
 static int
-check_header(const struct sigv4_header *h)
+check_header(const struct slice_pair *h)
 {
 	static const char *const reserved[] = {
 		"host", "authorization", "x-amz-content-sha256", "x-amz-date",
@@ -287,7 +287,7 @@ static int
 job_init(struct job *j, const struct sigv4_creds *creds,
     const struct sigv4_request *req, int presign, uint32_t expires)
 {
-	struct sigv4_header	 t;
+	struct slice_pair	 t;
 	const char		*s;
 	size_t			 i, k;
 

@@ -140,7 +140,7 @@ check_sigv4(const uint8_t *data, size_t size, struct slice key,
 	static const char	 tokens[3][24] = {
 		"", "IQoJ/token+value=", "tok"
 	};
-	struct sigv4_header	 h;
+	struct slice_pair	 h;
 	struct sigv4_request	 req;
 	struct sigv4_creds	 creds;
 	struct sigv4_ctx	 ctx;

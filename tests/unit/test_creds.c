@@ -290,7 +290,7 @@ verify_sigv4(const struct lb_req *r, char *ak, size_t akcap)
 {
 	struct sigv4_creds	 sc;
 	struct sigv4_request	 sr;
-	struct sigv4_header	 sh;
+	struct slice_pair	 sh;
 	struct buf		 auth;
 	const char		*a = lb_header(r, "Authorization");
 	const char		*date = lb_header(r, "X-Amz-Date");

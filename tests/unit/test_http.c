@@ -401,11 +401,11 @@ test_parser_limits(void)
 static void
 test_writer(void)
 {
-	static const struct http_header	 hs[] = {
+	static const struct slice_pair	 hs[] = {
 		{ { "x-amz-date", 10 }, { "20240102T030405Z", 16 } },
 		{ { "Range", 5 }, { "bytes=0-9", 9 } },
 	};
-	struct http_header	 bad;
+	struct slice_pair	 bad;
 	struct http_request	 req;
 	struct buf		 b;
 

@@ -830,7 +830,7 @@ static void
 test_header_vectors(struct sigv4_ctx *ctx)
 {
 	const struct hvec	*v;
-	struct sigv4_header	 hdr[4];
+	struct slice_pair	 hdr[4];
 	struct sigv4_request	 req;
 	struct sigv4_creds	 creds;
 	struct buf		 uri, query, out;
@@ -941,7 +941,7 @@ test_presign_vectors(struct sigv4_ctx *ctx)
 static void
 test_published(struct sigv4_ctx *ctx)
 {
-	static const struct sigv4_header range[] = {
+	static const struct slice_pair range[] = {
 		{ { "Range", 5 }, { "bytes=0-9", 9 } }
 	};
 	struct sigv4_request	 req;
@@ -1144,7 +1144,7 @@ test_rejects(void)
 		{ F_HVALUE, " \t a \t b \t ", 1 },
 		{ F_HVALUE, "", 1 },
 	};
-	struct sigv4_header	 h;
+	struct slice_pair	 h;
 	struct sigv4_request	 req;
 	struct sigv4_creds	 creds;
 	struct buf		 out;
@@ -1218,7 +1218,7 @@ test_rejects(void)
 static void
 test_trimall(void)
 {
-	struct sigv4_header	 h[2];
+	struct slice_pair	 h[2];
 	struct sigv4_request	 req;
 	struct sigv4_creds	 creds;
 	struct buf		 out;
@@ -1246,7 +1246,7 @@ test_trimall(void)
 static void
 test_header_limit(void)
 {
-	static struct sigv4_header	 h[SIGV4_MAX_HEADERS + 1];
+	static struct slice_pair	 h[SIGV4_MAX_HEADERS + 1];
 	static char			 names[SIGV4_MAX_HEADERS + 1][16];
 	struct sigv4_request		 req;
 	struct sigv4_creds		 creds;
@@ -1280,7 +1280,7 @@ test_presign_rejects(void)
 		"X-Amz-Date=1", "X-Amz-Signature=abc",
 		"X-Amz-SignedHeaders=host", "a=1&X-Amz-Credential=x", "a=1&"
 	};
-	struct sigv4_header	 h;
+	struct slice_pair	 h;
 	struct sigv4_request	 req;
 	struct sigv4_creds	 creds;
 	struct buf		 out;
