@@ -138,9 +138,9 @@ int	creds_chain_new(struct creds_chain **out, creds_get_fn get, void *arg,
 	    const struct creds_options *, struct creds_error *);
 void	creds_chain_free(struct creds_chain *);
 
-/* Cancellation watch for every network wait, as in net.h; fd -1: none. */
-void	creds_chain_watch(struct creds_chain *, int fd,
-	    int (*on_watch)(void *), void *arg);
+/* Cancellation watch for every network wait, as in net.h (copied); NULL
+ * or fd -1: none. */
+void	creds_chain_watch(struct creds_chain *, const struct net_watch *);
 
 /* Cached or refreshed credentials; see above. */
 int	creds_get(struct creds_chain *, struct creds *out, int64_t now_ms,

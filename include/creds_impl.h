@@ -72,9 +72,7 @@ struct creds_chain {
 	struct endpoint			 ct_ep;		/* valid if has_ct_ep */
 	int				 has_ct_ep;
 	struct endpoint			 imds_ep;
-	int				 watch_fd;
-	int				(*on_watch)(void *);
-	void				*watch_arg;
+	struct net_watch		 watch;		/* as creds_chain_watch() */
 	/* The cache. */
 	struct got			 cur;
 	int				 have;

@@ -161,9 +161,9 @@ void	http_conn_free(struct http_conn *);
 void	http_conn_timeouts(struct http_conn *, int64_t connect_ms,
 	    int64_t idle_ms);
 
-/* Cancellation watch for every wait, as in net.h; fd -1 removes it. */
-void	http_conn_watch(struct http_conn *, int fd, int (*on_watch)(void *),
-	    void *arg);
+/* Cancellation watch for every wait, as in net.h (copied); NULL or fd
+ * -1 removes it. */
+void	http_conn_watch(struct http_conn *, const struct net_watch *);
 
 /*
  * The Host header value the writer sends: host, or host:port when port

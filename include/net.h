@@ -42,6 +42,9 @@ struct net_watch {
 	void	 *arg;
 };
 
+/* Sets *dst to *src, or to no watch (fd -1) when src is NULL. */
+void	net_watch_set(struct net_watch *dst, const struct net_watch *src);
+
 /*
  * Resolves host (a name, an IPv4 literal or an IPv6 literal without
  * brackets), then tries each address in turn until one accepts, within

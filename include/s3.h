@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "net.h"
 #include "util.h"
 
 #define S3_ERESPONSE	-1	/* S3 answered with an error document */
@@ -65,9 +66,7 @@ struct s3_client {
 	const struct config_conn	*conn;
 	const struct tls_anchors	*anchors;
 	struct s3_impl			*impl;	/* connection, signing cache */
-	int				 watch_fd;
-	int				(*on_watch)(void *);
-	void				*watch_arg;
+	struct net_watch		 watch;	/* fd -1: none */
 };
 
 /*
@@ -85,10 +84,10 @@ int	s3_client_open(struct s3_client *, const struct config_conn *,
 int	s3_client_init(struct s3_client *, const struct config_conn *,
 	    const struct tls_anchors *);
 void	s3_client_free(struct s3_client *);
-/* While a request waits, fd is polled; on input on_watch(arg) runs and a
- * nonzero return cancels the request (S3_ECANCELED). */
-void	s3_client_watch(struct s3_client *, int fd, int (*on_watch)(void *),
-	    void *arg);
+/* While a request waits, w->fd is polled; on input w->on_watch(w->arg)
+ * runs and a nonzero return cancels the request (S3_ECANCELED).  *w is
+ * copied; NULL removes the watch. */
+void	s3_client_watch(struct s3_client *, const struct net_watch *w);
 
 /*
  * Where the client's credentials come from: the configured source

@@ -50,8 +50,8 @@ int	server_open(struct server *, struct config *cfg, unsigned flags,
 void	server_close(struct server *);
 /* The client of connection k (one of cfg->conns). */
 struct s3_client *server_client(struct server *, const struct config_conn *k);
-/* Every client watches fd while it waits (see s3_client_watch). */
-void	server_watch(struct server *, int fd, int (*on_input)(void *),
-	    void *arg);
+/* Every client watches w while it waits (see s3_client_watch); NULL:
+ * none. */
+void	server_watch(struct server *, const struct net_watch *w);
 
 #endif

@@ -282,12 +282,9 @@ creds_reach_free(struct creds_reach *r)
 
 /* see creds.h */
 void
-creds_chain_watch(struct creds_chain *ch, int fd, int (*on_watch)(void *),
-    void *arg)
+creds_chain_watch(struct creds_chain *ch, const struct net_watch *w)
 {
-	ch->watch_fd = fd;
-	ch->on_watch = on_watch;
-	ch->watch_arg = arg;
+	net_watch_set(&ch->watch, w);
 }
 
 /* see creds.h */
@@ -420,7 +417,7 @@ creds_chain_new(struct creds_chain **out, creds_get_fn get, void *arg,
 		creds_set_err(err, "out of memory");
 		return CREDS_ENOMEM;
 	}
-	ch->watch_fd = -1;
+	ch->watch.fd = -1;
 	for (i = 0; i < E_N; i++) {
 		v = get != NULL ? get(env_names[i], arg) : NULL;
 		if (util_unset(v))

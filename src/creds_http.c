@@ -46,9 +46,8 @@ conn_open(struct ctx *c, const struct endpoint *e, int64_t connect_ms,
 		return CREDS_ENOMEM;
 	}
 	http_conn_timeouts(*out, connect_ms, idle_ms);
-	if (c->ch->watch_fd >= 0)
-		http_conn_watch(*out, c->ch->watch_fd, c->ch->on_watch,
-		    c->ch->watch_arg);
+	if (c->ch->watch.fd >= 0)
+		http_conn_watch(*out, &c->ch->watch);
 	return 0;
 }
 

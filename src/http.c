@@ -593,12 +593,9 @@ http_conn_timeouts(struct http_conn *c, int64_t connect_ms, int64_t idle_ms)
 
 /* see http.h */
 void
-http_conn_watch(struct http_conn *c, int fd, int (*on_watch)(void *),
-    void *arg)
+http_conn_watch(struct http_conn *c, const struct net_watch *w)
 {
-	c->watch.fd = fd;
-	c->watch.on_watch = on_watch;
-	c->watch.arg = arg;
+	net_watch_set(&c->watch, w);
 }
 
 /* see http.h */

@@ -765,7 +765,7 @@ on_input(void *arg)
 		 * answers, so stop watching instead of cancelling.
 		 */
 		jsonrpc_scan(&m->rd, scan_cancel, m);
-		server_watch(m->srv, -1, NULL, NULL);
+		server_watch(m->srv, NULL);
 		return m->cancelled;
 	}
 	/* A flood of 16 MiB during one call: nobody waits for this answer. */
@@ -846,6 +846,7 @@ mcp_run(struct server *srv, int in, int out, char *err, size_t errlen)
 {
 	const struct config *cfg = srv->cfg;
 	struct mcp m;
+	struct net_watch w;
 	struct slice line;
 	int rc, ret = 0;
 
@@ -864,7 +865,10 @@ mcp_run(struct server *srv, int in, int out, char *err, size_t errlen)
 		ret = 1;
 		goto out;
 	}
-	server_watch(srv, in, on_input, &m);
+	w.fd = in;
+	w.on_watch = on_input;
+	w.arg = &m;
+	server_watch(srv, &w);
 	fprintf(stderr, "mcp-s3 %s: serving MCP on stdio, %s; connection "
 	    "%s (%s, region %s)\n", MCP_S3_VERSION, cfg->readonly ?
 	    "read-only" : "writes enabled",
@@ -905,7 +909,7 @@ mcp_run(struct server *srv, int in, int out, char *err, size_t errlen)
 		}
 	}
 out:
-	server_watch(srv, -1, NULL, NULL);
+	server_watch(srv, NULL);
 	free(m.tok);
 	buf_free(&m.call_id);
 	jsonrpc_writer_free(&m.wr);

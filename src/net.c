@@ -364,3 +364,16 @@ net_strerror(int e)
 		return "unknown network error";
 	}
 }
+
+/* see net.h */
+void
+net_watch_set(struct net_watch *dst, const struct net_watch *src)
+{
+	if (src != NULL)
+		*dst = *src;
+	else {
+		dst->fd = -1;
+		dst->on_watch = NULL;
+		dst->arg = NULL;
+	}
+}

@@ -251,7 +251,7 @@ s3_get_creds(struct s3_client *c, struct creds *out, struct s3_error *err)
 	struct creds_error ce;
 	int rc;
 
-	creds_chain_watch(im->chain, c->watch_fd, c->on_watch, c->watch_arg);
+	creds_chain_watch(im->chain, &c->watch);
 	rc = creds_get(im->chain, out, creds_wall_ms(), &ce);
 	if (rc != 0) {
 		s3_copy_str(err->message, sizeof(err->message), ce.message);
@@ -436,7 +436,7 @@ request_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	cb.body = on_body;
 	cb.arg = r;
 	http_conn_timeouts(hc, k->timeout_ms, k->timeout_ms);
-	http_conn_watch(hc, c->watch_fd, c->on_watch, c->watch_arg);
+	http_conn_watch(hc, &c->watch);
 	rc = http_exchange(hc, &hr, &cb, &res);
 	r->attempts = res.attempts;
 	if (rc != 0) {
@@ -606,7 +606,7 @@ s3_client_open(struct s3_client *c, const struct config_conn *k,
 	memset(c, 0, sizeof(*c));
 	c->conn = k;
 	c->anchors = anchors;
-	c->watch_fd = -1;
+	c->watch.fd = -1;
 	if ((im = c->impl = calloc(1, sizeof(*c->impl))) == NULL) {
 		s3_copy_str(err->message, sizeof(err->message), "out of memory");
 		return S3_ENOMEM;
@@ -692,15 +692,12 @@ s3_client_region(const struct s3_client *c)
 
 /* see s3.h */
 void
-s3_client_watch(struct s3_client *c, int fd, int (*on_watch)(void *),
-    void *arg)
+s3_client_watch(struct s3_client *c, const struct net_watch *w)
 {
-	c->watch_fd = fd;
-	c->on_watch = on_watch;
-	c->watch_arg = arg;
+	net_watch_set(&c->watch, w);
 	/* Takes effect at once, even inside a wait of the current call. */
 	if (c->impl != NULL)
-		http_conn_watch(c->impl->http, fd, on_watch, arg);
+		http_conn_watch(c->impl->http, w);
 }
 
 /* see s3_impl.h */

@@ -115,11 +115,11 @@ server_client(struct server *srv, const struct config_conn *k)
 
 /* see server.h */
 void
-server_watch(struct server *srv, int fd, int (*on_input)(void *), void *arg)
+server_watch(struct server *srv, const struct net_watch *w)
 {
 	size_t i;
 
 	for (i = 0; i < srv->cfg->nconns; i++)
-		s3_client_watch(&srv->clients[i], fd, on_input, arg);
+		s3_client_watch(&srv->clients[i], w);
 }
 

@@ -639,6 +639,7 @@ test_exchange(void)
 	struct http_conn	*c;
 	struct http_result	 res;
 	struct outcome		 o;
+	struct net_watch	 w;
 	int64_t			 t0;
 	struct tls_anchors	*anchors;
 	pid_t			 pid;
@@ -772,7 +773,10 @@ test_exchange(void)
 	/* The watch fires: canceled, well before the deadline. */
 	CHECK(pipe(pfd) == 0);
 	http_conn_timeouts(c, 2000, 5000);
-	http_conn_watch(c, pfd[0], cancel_now, &pfd[0]);
+	w.fd = pfd[0];
+	w.on_watch = cancel_now;
+	w.arg = &pfd[0];
+	http_conn_watch(c, &w);
 	CHECK(write(pfd[1], "x", 1) == 1);
 	t0 = time_now_ms();
 	CHECK(get(c, "GET", 1, &o, &res) == NET_ECANCELED);
