@@ -347,7 +347,7 @@ request_once(struct s3_client *c, const struct s3_req *q, struct reply *r,
 	}
 	if (q->key.n > 0)
 		url_encode_path(&path, q->key.p, q->key.n);
-	if ((rc = url_query(&query, q->params, q->nparams)) != 0 ||
+	if (url_query(&query, q->params, q->nparams) != 0 ||
 	    host.p == NULL || path.p == NULL) {
 		rc = S3_ENOMEM;
 		goto out;
