@@ -59,17 +59,6 @@ tools_listed(const struct catalog_entry *e, const struct config *cfg)
 	return e->json;
 }
 
-/* see tools_impl.h */
-struct buf *
-tools_buf(struct call *c, size_t limit)
-{
-	struct buf *b;
-
-	if ((b = arena_buf(&c->arena, limit)) == NULL)
-		tools_error(c, "InternalError", "out of memory");
-	return b;
-}
-
 /* A refusal before any I/O: an isError result and the audit's decision. */
 static int
 deny(struct call *c, const char *code, const char *rule, const char *msg)

@@ -78,6 +78,17 @@ tools_error(struct call *c, const char *code, const char *fmt, ...)
 	jsonw_end_object(c->w);
 }
 
+/* see tools_impl.h */
+struct buf *
+tools_buf(struct call *c, size_t limit)
+{
+	struct buf *b;
+
+	if ((b = arena_buf(&c->arena, limit)) == NULL)
+		tools_error(c, "InternalError", "out of memory");
+	return b;
+}
+
 /*
  * Appends s for a text line: control characters as escapes (\n, \t, \r,
  * \xNN for C0 and DEL, \uNNNN for C1 and U+2028/U+2029, the other line
