@@ -1,7 +1,8 @@
 /*
- * mcp.h - the MCP server: lifecycle (initialize, initialized), ping,
- * tools/list, tools/call and notifications/cancelled, over the stdio
- * framing of jsonrpc.h.
+ * mcp.h - the MCP server over the stdio framing of jsonrpc.h, in both
+ * eras: server/discover at any time; a request naming 2026-07-28 in its
+ * _meta served on its own; otherwise the legacy lifecycle (initialize,
+ * initialized); ping, tools/list, tools/call and notifications/cancelled.
  */
 #ifndef MCP_S3_MCP_H
 #define MCP_S3_MCP_H
@@ -10,7 +11,10 @@
 
 #include "config.h"
 
-/* Protocol versions we speak, newest first; an unknown one gets the first. */
+/*
+ * The legacy versions initialize negotiates, newest first; an unknown one
+ * gets the first.  2026-07-28 is not among them: it is named per request.
+ */
 extern const char *const mcp_versions[];
 
 /* SIGTERM and SIGINT end the loop after the message in hand. */
